@@ -1,0 +1,38 @@
+# Vigil: `make run` (demo + web UI) and `make test` (the full suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo-seizure
+DATA_DIR ?= vigil-data
+
+.PHONY: run test lint system-deps clean
+
+$(BIN)/vigil: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Debian packages the UI tests need (Chromium for Playwright); skipped when present.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium (needs root)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: $(BIN)/vigil
+	$(BIN)/vigil demo build $(DEMO_DIR)
+	$(BIN)/vigil ingest $(DEMO_DIR) --case DEMO-1 --seizure demo-phone --data-dir $(DATA_DIR)
+	$(BIN)/vigil serve --data-dir $(DATA_DIR)
+
+test: $(BIN)/vigil
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest -n 2 -q
+
+lint: $(BIN)/vigil
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

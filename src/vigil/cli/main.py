@@ -1,0 +1,164 @@
+"""The `vigil` command: every job a user runs from a terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from vigil.cli.render import print_summary
+from vigil.config import DATA_DIR_ENV, DATABASE_URL_ENV, load_settings
+from vigil.store.db import Store, StoreError
+
+app = typer.Typer(
+    help="Vigil: victim-identification and intelligence-sharing database.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
+demo_app = typer.Typer(help="The benign demo seizure.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+
+err = Console(stderr=True)
+out = Console()
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar=DATA_DIR_ENV, help="Data directory (default ./vigil-data)."),
+]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar=DATABASE_URL_ENV,
+        help="SQLAlchemy URL of the database (default: SQLite file in the data directory).",
+    ),
+]
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a one-line error and return the exit to raise (code 2)."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code=2)
+
+
+def open_store(data_dir: Path | None, database_url: str | None) -> Store:
+    """The store for these options, or a one-line error."""
+    try:
+        return Store(load_settings(data_dir, database_url))
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path, typer.Argument(help="Folder of seized media to ingest.")],
+    case: Annotated[str, typer.Option("--case", help="Case reference to file it under.")],
+    seizure: Annotated[
+        str | None, typer.Option("--seizure", help="Seizure name (default: folder name).")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", envvar="VIGIL_WORKERS", min=1, help="Worker processes.")
+    ] = os.cpu_count() or 1,
+    pdq_mode: Annotated[
+        str,
+        typer.Option(
+            "--pdq-mode",
+            envvar="VIGIL_PDQ_MODE",
+            help="PDQ mode: fast (JPEG draft decoding) or reference (Meta's algorithm).",
+        ),
+    ] = "fast",
+    timeout: Annotated[
+        float, typer.Option("--timeout", envvar="VIGIL_FILE_TIMEOUT", help="Seconds per file.")
+    ] = 120.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Ingest a folder of seized media: hash, read metadata, store. Resumes if interrupted."""
+    from vigil.cli.progress import IngestProgressBar
+    from vigil.ingest.pipeline import IngestInputError, IngestRequest
+    from vigil.ingest.pipeline import ingest as run_ingest
+
+    if pdq_mode not in ("fast", "reference"):
+        raise fail(f"--pdq-mode must be fast or reference, not {pdq_mode!r}")
+    if not path.exists():
+        raise fail(f"{path}: no such folder")
+    store = open_store(data_dir, database_url)
+    request = IngestRequest(
+        root=path,
+        case_reference=case,
+        seizure_name=seizure,
+        workers=workers,
+        pdq_mode="fast" if pdq_mode == "fast" else "reference",
+        timeout=timeout,
+    )
+    try:
+        with IngestProgressBar(err) as bar:
+            outcome = run_ingest(store, request, bar)
+    except IngestInputError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: run the same command again to resume")
+        raise typer.Exit(code=130) from None
+    finally:
+        store.close()
+    if as_json:
+        document = {
+            "run_id": outcome.run_id,
+            "resumed": outcome.resumed,
+            **outcome.summary.to_json(),
+        }
+        out.print_json(json.dumps(document))
+    else:
+        print_summary(out, outcome.summary, resumed=outcome.resumed)
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Apply every pending migration (also done automatically on first use)."""
+    store = open_store(data_dir, database_url)
+    out.print(f"database at {store.describe()} is up to date")
+    store.close()
+
+
+@demo_app.command("build")
+def demo_build(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the demo seizure into.")],
+) -> None:
+    """Build the deterministic, benign demo seizure."""
+    from vigil.demo.build import DemoBuildError, build_demo_seizure
+
+    try:
+        manifest = build_demo_seizure(directory)
+    except DemoBuildError as exc:
+        raise fail(str(exc)) from None
+    out.print(f"demo seizure written to {directory}: {manifest.describe()}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="VIGIL_HOST", help="Address to listen on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(envvar="VIGIL_PORT", help="Port to listen on.")] = 8000,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Serve the web UI."""
+    import uvicorn
+
+    from vigil.web.app import create_app
+
+    store = open_store(data_dir, database_url)
+    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+
+
+def main() -> None:
+    """Entry point of the ``vigil`` script."""
+    app()

@@ -1,0 +1,67 @@
+"""A Rich progress bar for ingest: files, files/s, MB/s and time left."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+
+class _RateColumn(ProgressColumn):
+    """Files per second and megabytes per second since the start."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed or 0.0
+        if elapsed <= 0:
+            return Text("- files/s  - MB/s", style="progress.data.speed")
+        files = task.completed / elapsed
+        megabytes = float(task.fields.get("bytes", 0)) / elapsed / 1e6
+        return Text(f"{files:,.1f} files/s  {megabytes:,.1f} MB/s", style="progress.data.speed")
+
+
+class IngestProgressBar:
+    """Receives ingest progress and draws it on the given console."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _RateColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self._task = self._progress.add_task("ingest", total=None, bytes=0)
+        self._bytes = 0
+
+    def __enter__(self) -> IngestProgressBar:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def start(self, files: int, size: int) -> None:
+        """Set the totals once the folder has been walked."""
+        self._progress.reset(self._task, total=files, bytes=0)
+
+    def advance(self, files: int, size: int) -> None:
+        """Count stored files and bytes."""
+        self._bytes += size
+        self._progress.update(self._task, advance=files, bytes=self._bytes)

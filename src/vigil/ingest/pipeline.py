@@ -1,0 +1,170 @@
+"""Ingest a seizure: walk → hash in worker processes → store in batches from one writer.
+
+Resuming is by construction: every file of the seizure ends as exactly one sighting or one
+error, written in all-or-nothing batches, and a run skips the paths already stored. Running
+the same command again after an interruption therefore finishes the job, and the result is
+the same as that of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import select
+
+from vigil.ingest.pool import WorkerPool
+from vigil.ingest.records import FileResult, FileTask
+from vigil.ingest.summary import SeizureSummary, summarize_seizure
+from vigil.ingest.walk import walk
+from vigil.ingest.worker import PdqMode, WorkerOptions
+from vigil.ingest.writer import done_paths, write_results
+from vigil.store.db import Store
+from vigil.store.models import IngestRun, utcnow
+from vigil.store.repo import case_by_reference, default_agency, seizure_by_name
+
+UNFINISHED = ("running", "interrupted")
+
+
+class IngestInputError(Exception):
+    """The folder to ingest cannot be used; the message says why."""
+
+
+class Progress(Protocol):
+    """Receives progress as files are stored (the CLI draws a bar from it)."""
+
+    def start(self, files: int, size: int) -> None:
+        """Work is known: ``files`` files of ``size`` bytes in all."""
+
+    def advance(self, files: int, size: int) -> None:
+        """``files`` more files, ``size`` more bytes, are stored."""
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    """What to ingest, where to file it, and how."""
+
+    root: Path
+    case_reference: str
+    seizure_name: str | None = None
+    workers: int = os.cpu_count() or 1
+    pdq_mode: PdqMode = "fast"
+    timeout: float = 120.0
+    batch_size: int = 500
+    video_seconds_per_frame: float = 1.0
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """The run that did the work and the seizure's summary afterwards."""
+
+    run_id: int
+    seizure_id: int
+    resumed: bool
+    processed: int
+    summary: SeizureSummary
+
+
+def _open_run(store: Store, request: IngestRequest, root: Path) -> tuple[int, int, bool]:
+    with store.session() as session:
+        case = case_by_reference(session, default_agency(session), request.case_reference)
+        seizure = seizure_by_name(session, case, request.seizure_name or root.name)
+        run = session.scalar(
+            select(IngestRun)
+            .where(IngestRun.seizure_id == seizure.id, IngestRun.status.in_(UNFINISHED))
+            .order_by(IngestRun.id.desc())
+        )
+        resumed = run is not None
+        if run is None:
+            run = IngestRun(
+                seizure_id=seizure.id,
+                root_path=str(root),
+                status="running",
+                pdq_mode=request.pdq_mode,
+                workers=request.workers,
+                resumes=0,
+            )
+            session.add(run)
+        else:
+            run.status = "running"
+            run.resumes += 1
+        session.flush()
+        return run.id, seizure.id, resumed
+
+
+def _finish_run(store: Store, run_id: int, status: str, files_total: int | None) -> None:
+    with store.session() as session:
+        run = session.get_one(IngestRun, run_id)
+        run.status = status
+        if files_total is not None:
+            run.files_total = files_total
+        if status == "completed":
+            run.finished_at = utcnow()
+
+
+def _resolve_root(path: Path) -> Path:
+    if not path.exists():
+        raise IngestInputError(f"{path}: no such folder")
+    if not path.is_dir():
+        raise IngestInputError(f"{path}: not a folder")
+    return path.resolve()
+
+
+def _split(
+    items: Iterable[FileTask | FileResult], done: set[bytes]
+) -> tuple[list[FileTask], list[FileResult]]:
+    tasks: list[FileTask] = []
+    failures: list[FileResult] = []
+    for item in items:
+        if isinstance(item, FileTask):
+            if item.relpath not in done:
+                tasks.append(item)
+        elif item.task.relpath not in done:
+            failures.append(item)
+    return tasks, failures
+
+
+def ingest(store: Store, request: IngestRequest, progress: Progress | None = None) -> IngestOutcome:
+    """Ingest ``request.root`` into its seizure, resuming an interrupted run of it."""
+    root = _resolve_root(request.root)
+    run_id, seizure_id, resumed = _open_run(store, request, root)
+    with store.session() as session:
+        done = done_paths(session, seizure_id)
+    tasks, failures = _split(walk(os.fsencode(root)), done)
+    if progress is not None:
+        progress.start(len(tasks) + len(failures), sum(item.size for item in tasks))
+    options = WorkerOptions(request.pdq_mode, request.video_seconds_per_frame)
+    pool = WorkerPool(os.fsencode(root), options, request.workers, request.timeout)
+    buffer: list[FileResult] = list(failures)
+    flushed_at = time.monotonic()
+    processed = 0
+
+    def flush() -> None:
+        nonlocal buffer, flushed_at, processed
+        if buffer:
+            with store.session() as session:
+                write_results(session, seizure_id, run_id, buffer)
+            if progress is not None:
+                progress.advance(len(buffer), sum(r.task.size for r in buffer if r.media))
+            processed += len(buffer)
+        buffer = []
+        flushed_at = time.monotonic()
+
+    try:
+        for result in pool.run(tasks):
+            buffer.append(result)
+            if len(buffer) >= request.batch_size or time.monotonic() - flushed_at > 1.0:
+                flush()
+        flush()
+    except BaseException:
+        flush()
+        _finish_run(store, run_id, "interrupted", None)
+        raise
+    with store.session() as session:
+        summary = summarize_seizure(session, seizure_id)
+    _finish_run(store, run_id, "completed", summary.files)
+    return IngestOutcome(run_id, seizure_id, resumed, processed, summary)

@@ -1,0 +1,63 @@
+"""What a worker learns about one file, handed to the single writer."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def display_path(raw: bytes) -> str:
+    """A readable form of a path: bytes that are not UTF-8 appear as ``\\xNN``."""
+    return raw.decode("utf-8", errors="backslashreplace")
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """One file to ingest: its path relative to the seizure root, as bytes."""
+
+    relpath: bytes
+    size: int
+    mtime: float
+
+    def absolute(self, root: bytes) -> bytes:
+        """The path of this file on disk."""
+        return os.path.join(root, self.relpath)
+
+
+@dataclass(frozen=True)
+class MediaRecord:
+    """Hashes and metadata of one file's content."""
+
+    sha256: str
+    sha1: str
+    md5: str
+    size: int
+    kind: str
+    format: str
+    mime: str
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    vpdq: list[Any] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The outcome for one file: a media record, or the stage and reason it failed."""
+
+    task: FileTask
+    media: MediaRecord | None = None
+    error_stage: str | None = None
+    error_reason: str | None = None
+    sha256: str | None = None
+
+    @classmethod
+    def failed(
+        cls, task: FileTask, stage: str, reason: str, sha256: str | None = None
+    ) -> FileResult:
+        """A result recording that ``task`` could not be ingested."""
+        return cls(task=task, error_stage=stage, error_reason=reason, sha256=sha256)

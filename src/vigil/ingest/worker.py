@@ -1,0 +1,146 @@
+"""What a worker process does with one file: read it once, hash it, read its metadata."""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from vigil.ingest.records import FileResult, FileTask, MediaRecord
+from vigil.media.errors import MediaError
+from vigil.media.image import open_image
+from vigil.media.metadata import image_metadata
+from vigil.media.sniff import HEADER_BYTES, Sniffed, expected_extensions, sniff
+from vigil.media.video import probe_video
+from vigil.signals.crypto import CryptoHashes, hash_bytes, hash_stream
+from vigil.signals.pdq import hash_image_bytes
+from vigil.signals.vpdq import frames_to_json, hash_video
+
+PdqMode = Literal["fast", "reference"]
+
+# Files up to this size are read into memory once and decoded from there; larger files are
+# hashed as a stream (only videos and non-media are that large in practice).
+IN_MEMORY_LIMIT = 256 * 1024 * 1024
+# An image file larger than this is not decoded (no phone or camera writes one).
+MAX_IMAGE_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How workers hash: PDQ mode and video sampling interval."""
+
+    pdq_mode: PdqMode = "fast"
+    video_seconds_per_frame: float = 1.0
+
+
+def _read_error(exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.ELOOP:
+        return "is a symbolic link (not followed)"
+    return exc.strerror or str(exc)
+
+
+def _extension_note(path: bytes, sniffed: Sniffed) -> dict[str, str]:
+    suffix = os.path.splitext(path)[1].decode("utf-8", "replace").lower().lstrip(".")
+    if sniffed.kind == "other" or not suffix or suffix in expected_extensions(sniffed.format):
+        return {}
+    return {"extension_mismatch": suffix}
+
+
+def _image_record(
+    data: bytes, hashes: CryptoHashes, sniffed: Sniffed, options: WorkerOptions
+) -> MediaRecord:
+    image = open_image(data)
+    metadata = image_metadata(image)
+    pdq = hash_image_bytes(data, options.pdq_mode)
+    return MediaRecord(
+        sha256=hashes.sha256,
+        sha1=hashes.sha1,
+        md5=hashes.md5,
+        size=len(data),
+        kind="image",
+        format=sniffed.format,
+        mime=sniffed.mime,
+        width=image.width,
+        height=image.height,
+        pdq=pdq.hex,
+        pdq_quality=pdq.quality,
+        metadata=metadata,
+    )
+
+
+def _video_record(
+    path: bytes, hashes: CryptoHashes, size: int, sniffed: Sniffed, options: WorkerOptions
+) -> MediaRecord:
+    fs_path = Path(os.fsdecode(path))
+    info = probe_video(fs_path)
+    frames = hash_video(fs_path, seconds_per_frame=options.video_seconds_per_frame)
+    return MediaRecord(
+        sha256=hashes.sha256,
+        sha1=hashes.sha1,
+        md5=hashes.md5,
+        size=size,
+        kind="video",
+        format=sniffed.format,
+        mime=sniffed.mime,
+        width=info.width,
+        height=info.height,
+        duration=info.duration,
+        vpdq=frames_to_json(frames),
+        metadata={"video": info.to_json()},
+    )
+
+
+def _read(path: bytes) -> tuple[bytes, CryptoHashes, int]:
+    """The file's leading bytes (or all of it if small), its hashes and its size."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size <= IN_MEMORY_LIMIT:
+            data = handle.read()
+            return data, hash_bytes(data), len(data)
+        header = handle.read(HEADER_BYTES)
+        handle.seek(0)
+        hashes, size = hash_stream(handle)
+        return header, hashes, size
+
+
+def process_file(root: bytes, task: FileTask, options: WorkerOptions) -> FileResult:
+    """Ingest one file; any problem becomes a failed result, never an exception."""
+    path = task.absolute(root)
+    try:
+        data, hashes, size = _read(path)
+    except OSError as exc:
+        return FileResult.failed(task, "read", _read_error(exc))
+    if size == 0:
+        return FileResult.failed(task, "read", "empty file (0 bytes)", hashes.sha256)
+    sniffed = sniff(data[:HEADER_BYTES])
+    try:
+        if sniffed.kind == "image":
+            if size > MAX_IMAGE_BYTES or len(data) < size:
+                raise MediaError("decode", f"image file too large to decode ({size} bytes)")
+            record = _image_record(data, hashes, sniffed, options)
+        elif sniffed.kind == "video":
+            record = _video_record(path, hashes, size, sniffed, options)
+        else:
+            record = MediaRecord(
+                sha256=hashes.sha256,
+                sha1=hashes.sha1,
+                md5=hashes.md5,
+                size=size,
+                kind="other",
+                format=sniffed.format,
+                mime=sniffed.mime,
+            )
+    except MediaError as exc:
+        return FileResult.failed(task, exc.stage, f"{sniffed.format}: {exc.reason}", hashes.sha256)
+    except Exception as exc:  # a decoder bug must cost one file, never the run
+        reason = f"{sniffed.format}: unexpected {type(exc).__name__}: {exc}"
+        return FileResult.failed(task, "internal", reason, hashes.sha256)
+    note = _extension_note(task.relpath, sniffed)
+    if note:
+        record = MediaRecord(**{**record.__dict__, "metadata": {**record.metadata, **note}})
+    return FileResult(task=task, media=record)

@@ -1,0 +1,95 @@
+"""The single writer: stores a batch of worker results in one transaction.
+
+A batch is all-or-nothing, so a run killed mid-batch leaves no half-written file behind and
+the resumed run simply does that batch again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from vigil.ingest.records import FileResult, display_path
+from vigil.store.models import IngestError, Media, Sighting
+
+_CHUNK = 400
+
+
+def _insert(session: Session, table: Any) -> Any:
+    """An INSERT that skips rows whose unique key is already stored."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing()
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _media_ids(session: Session, hashes: Sequence[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for chunk in _chunks(hashes):
+        rows = session.execute(select(Media.sha256, Media.id).where(Media.sha256.in_(chunk)))
+        ids.update({sha256: media_id for sha256, media_id in rows})
+    return ids
+
+
+def write_results(
+    session: Session, seizure_id: int, run_id: int, results: Sequence[FileResult]
+) -> None:
+    """Store media, sightings and errors for ``results`` (the caller commits)."""
+    media_rows: dict[str, dict[str, Any]] = {}
+    for result in results:
+        if result.media is not None:
+            row = asdict(result.media)
+            row["media_metadata"] = row.pop("metadata")
+            media_rows.setdefault(result.media.sha256, row)
+    if media_rows:
+        for chunk in _chunks(list(media_rows.values())):
+            session.execute(_insert(session, Media.__table__), list(chunk))
+    ids = _media_ids(session, list(media_rows))
+    sightings = [
+        {
+            "media_id": ids[result.media.sha256],
+            "seizure_id": seizure_id,
+            "ingest_run_id": run_id,
+            "path": display_path(result.task.relpath),
+            "path_raw": result.task.relpath,
+            "size": result.task.size,
+            "mtime": result.task.mtime,
+        }
+        for result in results
+        if result.media is not None
+    ]
+    errors = [
+        {
+            "seizure_id": seizure_id,
+            "ingest_run_id": run_id,
+            "path": display_path(result.task.relpath),
+            "path_raw": result.task.relpath,
+            "stage": result.error_stage,
+            "reason": result.error_reason,
+            "size": result.task.size,
+            "sha256": result.sha256,
+        }
+        for result in results
+        if result.media is None
+    ]
+    for table, rows in ((Sighting.__table__, sightings), (IngestError.__table__, errors)):
+        for chunk in _chunks(rows):
+            session.execute(_insert(session, table), list(chunk))
+
+
+def done_paths(session: Session, seizure_id: int) -> set[bytes]:
+    """Relative paths of the seizure already stored as a sighting or an error."""
+    seen = set(session.scalars(select(Sighting.path_raw).where(Sighting.seizure_id == seizure_id)))
+    seen.update(
+        session.scalars(select(IngestError.path_raw).where(IngestError.seizure_id == seizure_id))
+    )
+    return seen

@@ -1,0 +1,1 @@
+"""Safe reading of seized media: type sniffing, decoding and metadata."""

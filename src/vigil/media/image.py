@@ -1,0 +1,96 @@
+"""Decode still images held in memory, safely.
+
+The ingest worker reads each file once, hashes the bytes and decodes from the same buffer, so
+everything here takes ``bytes``. A seized device holds hostile files as often as broken ones:
+the pixel count is checked from the header before any pixel is decoded, and every way a
+decoder can fail becomes a :class:`MediaError` with stage ``decode``.
+
+Pixels are returned as stored: EXIF orientation is deliberately *not* applied, because the
+PDQ reference hasher ignores it and hashes must agree with the ones partners compute.
+"""
+
+import io
+import struct
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pillow_heif
+from PIL import Image, UnidentifiedImageError
+
+from vigil.media.errors import MediaError
+
+pillow_heif.register_heif_opener()
+
+#: Largest picture decoded by default: a 108-megapixel phone photo passes, and the limit sits
+#: just under Pillow's own hard decompression-bomb limit so that our message is the one seen.
+DEFAULT_MAX_PIXELS = 178_000_000
+
+# What Pillow's decoders raise on broken input. Anything else is a bug and is left to surface.
+_DECODER_FAILURES = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    KeyError,
+    struct.error,
+    Image.DecompressionBombError,
+)
+
+
+@contextmanager
+def _decoding() -> Iterator[None]:
+    """Turn decoder failures into MediaError and keep Pillow's bomb warning out of the logs.
+
+    The warning is silenced rather than raised because :func:`open_image_header` applies its
+    own, caller-chosen limit right after; Pillow's global limits are never changed.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            yield
+    except Image.DecompressionBombError as exc:
+        raise MediaError("decode", f"image is too large to decode safely ({exc})") from exc
+    except UnidentifiedImageError as exc:
+        raise MediaError("decode", "not an image in a format Vigil can decode") from exc
+    except _DECODER_FAILURES as exc:
+        raise MediaError("decode", f"corrupt or truncated image: {exc}") from exc
+
+
+def open_image_header(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Read only the header of the image in ``data`` and check its size; decode nothing.
+
+    Callers that want a reduced decode (``Image.draft`` on JPEGs) do so on the result and then
+    call :func:`decode_image`. Raises MediaError("decode") for unknown formats, empty images
+    and images over ``max_pixels`` pixels.
+    """
+    with _decoding():
+        img = Image.open(io.BytesIO(data))
+    width, height = img.size
+    if width <= 0 or height <= 0:
+        raise MediaError("decode", f"image header gives an empty size {width}x{height}")
+    if width * height > max_pixels:
+        raise MediaError(
+            "decode",
+            f"image is {width}x{height} = {width * height:,} pixels, over the limit of "
+            f"{max_pixels:,} (possible decompression bomb)",
+        )
+    return img
+
+
+def decode_image(img: Image.Image) -> Image.Image:
+    """Decode the pixels of an image from :func:`open_image_header` (its first frame only)."""
+    with _decoding():
+        img.load()
+    return img
+
+
+def open_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Decode the first frame of the image in ``data``, pixels as stored, in its own mode.
+
+    Supports JPEG, PNG, GIF, WebP, BMP, TIFF and HEIC/HEIF. Raises MediaError("decode") for
+    anything that is not such an image, is corrupt or truncated, or has more than
+    ``max_pixels`` pixels (checked from the header, before decoding).
+    """
+    return decode_image(open_image_header(data, max_pixels=max_pixels))

@@ -1,0 +1,1 @@
+"""Signal types: the hashes Vigil computes and compares (one module per type)."""
