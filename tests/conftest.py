@@ -29,31 +29,39 @@ def conformance_data() -> Path:
 
 
 class PostgresServer:
-    """Creates and drops this test run's databases on the PostgreSQL server."""
+    """This test run's own database on the PostgreSQL server, one schema per test.
+
+    A schema is much cheaper to create than a database, and dropping it leaves nothing behind;
+    the run's database itself is dropped at the end, since the server outlives test runs.
+    """
 
     def __init__(self, url: URL) -> None:
-        self.url = url
-        self.prefix = f"vigil_test_{secrets.token_hex(4)}"
+        self.admin_url = url
         self.admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        self.created: list[str] = []
-        self.template: str | None = None
+        self.database = f"vigil_test_{secrets.token_hex(4)}"
+        self.url = url.set(database=self.database)
+        self.engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        self.schemas = 0
 
-    def create(self, template: str | None = None) -> URL:
-        name = f"{self.prefix}_{len(self.created)}"
-        clause = f" TEMPLATE {template}" if template else ""
+    def create_database(self) -> None:
         with self.admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}{clause}"))
-        self.created.append(name)
-        return self.url.set(database=name)
+            connection.execute(text(f"CREATE DATABASE {self.database}"))
 
-    def drop(self, url: URL) -> None:
-        with self.admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {url.database} WITH (FORCE)"))
+    def create_schema(self) -> tuple[str, URL]:
+        self.schemas += 1
+        schema = f"test_{self.schemas}"
+        with self.engine.connect() as connection:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        return schema, self.url.update_query_dict({"options": f"-csearch_path={schema}"})
+
+    def drop_schema(self, schema: str) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
     def close(self) -> None:
+        self.engine.dispose()
         with self.admin.connect() as connection:
-            for name in self.created:
-                connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            connection.execute(text(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"))
         self.admin.dispose()
 
 
@@ -63,8 +71,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     configured = os.environ.get(POSTGRES_ENV)
     server = PostgresServer(make_url(configured or DEFAULT_POSTGRES_URL))
     try:
-        with server.admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        server.create_database()
     except Exception as exc:
         server.admin.dispose()
         if configured:
@@ -72,16 +79,6 @@ def postgres_server() -> Iterator[PostgresServer]:
         pytest.skip(f"no PostgreSQL server at {DEFAULT_POSTGRES_URL} ({POSTGRES_ENV} unset)")
     yield server
     server.close()
-
-
-@pytest.fixture(scope="session")
-def postgres_template(postgres_server: PostgresServer) -> str:
-    """A migrated database that each PostgreSQL test copies (fast, and a fresh start)."""
-    url = postgres_server.create()
-    store = Store(Settings(data_dir=Path("unused"), database_url=url.render_as_string(False)))
-    store.close()
-    assert url.database is not None
-    return url.database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -92,10 +89,9 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         yield Settings(data_dir=data_dir, database_url=sqlite_url(data_dir))
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    template: str = request.getfixturevalue("postgres_template")
-    url = server.create(template)
+    schema, url = server.create_schema()
     yield Settings(data_dir=data_dir, database_url=url.render_as_string(hide_password=False))
-    server.drop(url)
+    server.drop_schema(schema)
 
 
 @pytest.fixture

@@ -41,12 +41,13 @@ def make_image(*, size: Size = (96, 64), seed: int = 0, mode: str = "RGB") -> Im
     """A picture drawn from ``seed``: a colour gradient, light noise and a few shapes."""
     rng = np.random.default_rng(seed)
     width, height = size
-    x = np.linspace(0.0, 1.0, width)[None, :]
-    y = np.linspace(0.0, 1.0, height)[:, None]
-    phase = rng.uniform(0, 1, 3)
-    planes = [(np.sin((x * (i + 1) + y * (3 - i) + phase[i]) * np.pi) + 1) * 110 for i in range(3)]
-    pixels = np.stack(planes, axis=-1) + rng.normal(0, 8, (height, width, 3))
-    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
+    x = np.linspace(0.0, np.pi, width, dtype=np.float32)[None, :]
+    y = np.linspace(0.0, np.pi, height, dtype=np.float32)[:, None]
+    phase = rng.uniform(0, np.pi, 3).astype(np.float32)
+    planes = [np.sin(x * (i + 1) + y * (3 - i) + phase[i]) for i in range(3)]
+    gradient = ((np.stack(planes, axis=-1) + 1) * 110).astype(np.uint8)  # 0..220
+    noise = rng.integers(0, 32, (height, width, 3), dtype=np.uint8)  # + 0..31 stays below 256
+    image = Image.fromarray(gradient + noise, "RGB")
     draw = ImageDraw.Draw(image)
     for _ in range(3):
         x0, x1 = sorted(int(v) for v in rng.integers(0, width, 2))
@@ -60,13 +61,12 @@ def make_exif(spec: ExifSpec) -> Image.Exif:
     """A Pillow ``Exif`` holding the tags in ``spec`` in their proper IFDs."""
     exif = Image.Exif()
     base, sub = ExifTags.Base, ExifTags.IFD
-    for name in ("Make", "Model", "Software", "Orientation"):
-        if name in spec:
-            exif[base[name]] = spec[name]  # type: ignore[literal-required]
     exif_ifd = exif.get_ifd(sub.Exif)
-    for name in ("BodySerialNumber", "DateTimeOriginal", "OffsetTimeOriginal"):
-        if name in spec:
-            exif_ifd[base[name]] = spec[name]  # type: ignore[literal-required]
+    for name, value in spec.items():
+        if name in ("Make", "Model", "Software", "Orientation"):
+            exif[base[name]] = value
+        elif name in ("BodySerialNumber", "DateTimeOriginal", "OffsetTimeOriginal"):
+            exif_ifd[base[name]] = value
     gps = exif.get_ifd(sub.GPSInfo)
     tags = ExifTags.GPS
     if "GPSLatitude" in spec:
@@ -98,9 +98,7 @@ def _degrees_minutes_seconds(decimal: float) -> tuple[IFDRational, IFDRational, 
     return IFDRational(degrees, 1), IFDRational(minutes, 1), _rational(seconds)
 
 
-def encode(
-    image: Image.Image, fmt: str, path: Path | None = None, **params: Any
-) -> bytes:
+def encode(image: Image.Image, fmt: str, path: Path | None = None, **params: Any) -> bytes:
     """``image`` saved as ``fmt`` (a Pillow format name); also written to ``path`` if given."""
     buffer = io.BytesIO()
     image.save(buffer, format=fmt, **params)

@@ -138,7 +138,8 @@ def demo_build(
         manifest = build_demo_seizure(directory)
     except DemoBuildError as exc:
         raise fail(str(exc)) from None
-    out.print(f"demo seizure written to {directory}: {manifest.describe()}")
+    counts = ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in manifest.counts().items())
+    out.print(f"demo seizure written to {directory}: {counts}", highlight=False)
 
 
 @app.command()

@@ -55,6 +55,9 @@ _VERBATIM = (
     ("china", "Pictures/Wallpapers/china.jpg"),
     ("flower", "Pictures/Wallpapers/flower.jpg"),
 )
+# Each original picture by sample name: where it was written, and the picture itself.
+_Originals = dict[str, tuple[PurePosixPath, Image.Image]]
+
 _ODD_NAME = os.fsdecode(b"Pictures/caf\xe9 2019.jpg")  # Latin-1 "é": not valid UTF-8
 
 
@@ -72,17 +75,17 @@ def build_demo_seizure(dest: Path) -> DemoManifest:
     seizure.non_media(MARKER, _MARKER_TEXT)
     originals = _write_originals(seizure)
     _write_edits(seizure, originals)
-    clips = _write_videos(seizure)
+    clips = _write_videos(seizure, originals)
     _write_duplicates(seizure, originals, clips)
     _write_documents(seizure, originals)
-    _write_bad_files(seizure, clips)
+    _write_bad_files(seizure, originals, clips)
     seizure.symlink_loop("Pictures/Holiday 2022/Day 1/more")
     return seizure.finish()
 
 
 def _prepare(dest: Path) -> None:
     if dest.exists() and not dest.is_dir():
-        raise DemoBuildError(f"{dest} is a file, not a folder: choose a folder for the demo seizure")
+        raise DemoBuildError(f"{dest} is a file, not a folder: give a folder for the demo seizure")
     if dest.is_dir() and any(dest.iterdir()):
         if not (dest / MARKER).is_file():
             raise DemoBuildError(
@@ -97,9 +100,9 @@ def _prepare(dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
 
 
-def _write_originals(seizure: SeizureWriter) -> dict[str, tuple[PurePosixPath, Image.Image]]:
+def _write_originals(seizure: SeizureWriter) -> _Originals:
     """Write the original pictures; return each one's path and picture by sample name."""
-    originals: dict[str, tuple[PurePosixPath, Image.Image]] = {}
+    originals: _Originals = {}
     for name, device, taken, place in _CAMERA_ROLL:
         photo = load_sample_photo(name)
         exif = edits.camera_exif(device, taken, place)
@@ -114,7 +117,8 @@ def _write_originals(seizure: SeizureWriter) -> dict[str, tuple[PurePosixPath, I
     originals["camera"] = (path, camera)
     hubble = load_sample_photo("hubble")
     night = edits.encode(hubble, "JPEG", quality=85)
-    originals["hubble"] = (seizure.image("Pictures/Holiday 2022/Day 2/night_sky.jpg", night), hubble)
+    path = seizure.image("Pictures/Holiday 2022/Day 2/night_sky.jpg", night)
+    originals["hubble"] = (path, hubble)
     for name, picture, target in (
         ("gradient", gradient_image(), "DCIM/Screenshots/Screenshot_20230605-201500.png"),
         ("shapes", shapes_image(seed=2023), "DCIM/Screenshots/Screenshot_20230605-201730.png"),
@@ -131,9 +135,7 @@ def _write_originals(seizure: SeizureWriter) -> dict[str, tuple[PurePosixPath, I
     return originals
 
 
-def _write_edits(
-    seizure: SeizureWriter, originals: dict[str, tuple[PurePosixPath, Image.Image]]
-) -> None:
+def _write_edits(seizure: SeizureWriter, originals: _Originals) -> None:
     """Write edited copies and format conversions of some originals."""
     whatsapp = "WhatsApp/Media/WhatsApp Images"
     changes = (
@@ -150,11 +152,11 @@ def _write_edits(
         data = edits.encode(edited, "JPEG", quality=quality)
         seizure.derived_image(target, data, source, change)
     conversions = (
-        ("chelsea", "GIF", "Pictures/Converted/cat.gif"),
+        ("flower", "GIF", "Pictures/Converted/flower.gif"),
         ("coffee", "WEBP", "Pictures/Converted/coffee.webp"),
         ("shapes", "BMP", "Pictures/Converted/shapes.bmp"),
         ("china", "TIFF", "Pictures/Converted/china.tiff"),
-        ("flower", "HEIF", "DCIM/Camera/IMG_20230606_140000.heic"),
+        ("chelsea", "HEIF", "DCIM/Camera/IMG_20230606_140000.heic"),
     )
     for name, image_format, target in conversions:
         source, picture = originals[name]
@@ -163,11 +165,12 @@ def _write_edits(
     # A messaging app's PNG saved under a .jpg name: valid content, lying extension.
     source, rocket = originals["rocket"]
     png = edits.encode(edits.resized(rocket), "PNG")
-    seizure.derived_image(f"{whatsapp}/IMG-20230604-WA0007.jpg", png, source, "resized, saved as PNG")
-    seizure.misnamed(PurePosixPath(f"{whatsapp}/IMG-20230604-WA0007.jpg"))
+    target = f"{whatsapp}/IMG-20230604-WA0007.jpg"
+    seizure.derived_image(target, png, source, "resized, saved as PNG")
+    seizure.misnamed(PurePosixPath(target))
 
 
-def _write_videos(seizure: SeizureWriter) -> dict[str, PurePosixPath]:
+def _write_videos(seizure: SeizureWriter, originals: _Originals) -> dict[str, PurePosixPath]:
     """Write the demo clips and a re-encoded copy; return each clip's path by name.
 
     Phone clips are H.264 when PyAV has libx264, else MPEG-4 (built into FFmpeg); the VP8 and
@@ -175,21 +178,22 @@ def _write_videos(seizure: SeizureWriter) -> dict[str, PurePosixPath]:
     """
     phone = videos.H264_MP4 if videos.encoder_available(videos.H264_MP4) else videos.MPEG4_MP4
     plan = (
-        ("coffee pan", "DCIM/Camera/VID_20230601_120000.mp4", phone,
-         lambda: videos.pan_frames(load_sample_photo("coffee"), seconds=3)),
-        ("chelsea zoom", "DCIM/Camera/VID_20230602_090000.mp4", phone,
-         lambda: videos.zoom_frames(load_sample_photo("chelsea"), seconds=2)),
-        ("astronaut zoom", "Movies/astronaut.avi", videos.MPEG4_AVI,
-         lambda: videos.zoom_frames(load_sample_photo("astronaut"), seconds=2, zoom_in=False)),
-        ("rocket pan", "Movies/rocket.mkv", videos.VP8_MKV,
-         lambda: videos.pan_frames(load_sample_photo("rocket"), seconds=2)),
-        ("china pan", "Movies/china.webm", videos.VP9_WEBM,
-         lambda: videos.pan_frames(load_sample_photo("china"), seconds=2)),
+        ("coffee pan", "DCIM/Camera/VID_20230601_120000.mp4", phone, "coffee", "pan", 3),
+        ("chelsea zoom", "DCIM/Camera/VID_20230602_090000.mp4", phone, "chelsea", "zoom in", 2),
+        ("astronaut zoom", "Movies/astronaut.avi", videos.MPEG4_AVI, "astronaut", "zoom out", 2),
+        ("rocket pan", "Movies/rocket.mkv", videos.VP8_MKV, "rocket", "pan", 2),
+        ("china pan", "Movies/china.webm", videos.VP9_WEBM, "china", "pan", 2),
     )
     clips: dict[str, PurePosixPath] = {}
-    for name, target, video_format, frames in plan:
-        if videos.encoder_available(video_format):
-            clips[name] = seizure.video(target, videos.encode_video(frames(), video_format))
+    for name, target, video_format, sample, motion, seconds in plan:
+        if not videos.encoder_available(video_format):
+            continue
+        photo = originals[sample][1]
+        if motion == "pan":
+            frames = videos.pan_frames(photo, seconds)
+        else:
+            frames = videos.zoom_frames(photo, seconds, zoom_in=motion == "zoom in")
+        clips[name] = seizure.video(target, videos.encode_video(frames, video_format))
     source = clips["coffee pan"]
     copy = videos.reencode_video(seizure.content(source), videos.MPEG4_MP4)
     target = "WhatsApp/Media/WhatsApp Video/VID-20230602-WA0005.mp4"
@@ -199,7 +203,7 @@ def _write_videos(seizure: SeizureWriter) -> dict[str, PurePosixPath]:
 
 def _write_duplicates(
     seizure: SeizureWriter,
-    originals: dict[str, tuple[PurePosixPath, Image.Image]],
+    originals: _Originals,
     clips: dict[str, PurePosixPath],
 ) -> None:
     """Write exact copies of media at second paths, as sharing and backups leave them."""
@@ -213,21 +217,19 @@ def _write_duplicates(
         seizure.duplicate(target, source)
 
 
-def _write_documents(
-    seizure: SeizureWriter, originals: dict[str, tuple[PurePosixPath, Image.Image]]
-) -> None:
+def _write_documents(seizure: SeizureWriter, originals: _Originals) -> None:
     """Write the non-media files: notes, a contact list, a PDF stub and a zip archive."""
     notes = (
-        "Shopping: coffee beans, film for the old camera, batteries\n"
-        "Trip to Lyon 1-2 June, back via Lisbon\n"
-        "Call the bike shop about the motorcycle service\n"
-    ).encode()
+        b"Shopping: coffee beans, film for the old camera, batteries\n"
+        b"Trip to Lyon 1-2 June, back via Lisbon\n"
+        b"Call the bike shop about the motorcycle service\n"
+    )
     seizure.non_media("Documents/notes.txt", notes)
     contacts = (
-        "name,email,phone\n"
-        "Alex Example,alex@example.org,+44 20 7946 0001\n"
-        "Sam Sample,sam.sample@example.net,+33 4 00 00 00 02\n"
-    ).encode()
+        b"name,email,phone\n"
+        b"Alex Example,alex@example.org,+44 20 7946 0001\n"
+        b"Sam Sample,sam.sample@example.net,+33 4 00 00 00 02\n"
+    )
     seizure.non_media("Documents/contacts.csv", contacts)
     stub = b"%PDF-1.4\n% Vigil demo: a PDF header with no document behind it\n%%EOF\n"
     seizure.non_media("Documents/invoice.pdf", stub)
@@ -240,9 +242,13 @@ def _write_documents(
     seizure.non_media("Downloads/holiday_photos.zip", archive.getvalue())
 
 
-def _write_bad_files(seizure: SeizureWriter, clips: dict[str, PurePosixPath]) -> None:
+def _write_bad_files(
+    seizure: SeizureWriter,
+    originals: _Originals,
+    clips: dict[str, PurePosixPath],
+) -> None:
     """Write the files an ingest must report as errors without stopping."""
-    photo = seizure.content(PurePosixPath("DCIM/Camera/IMG_20230604_092110.jpg"))
+    photo = seizure.content(originals["grace_hopper"][0])
     seizure.bad_file("Downloads/empty.jpg", b"", "zero-byte file")
     seizure.bad_file(
         "Downloads/IMG_20230604_092110.jpg", badfiles.truncated(photo), "truncated JPEG"

@@ -55,13 +55,20 @@ def _degrees_minutes_seconds(value: float) -> tuple[float, float, float]:
     return (degrees, minutes, round(seconds, 2))
 
 
+# x265 "ultrafast" keeps the build quick; no thread pool and one frame thread keep its output
+# the same on machines with any number of cores.
+_X265_PARAMS = {"preset": "ultrafast", "x265:pools": "none", "x265:frame-threads": "1"}
+
+
 def encode(image: Image.Image, image_format: str, **options: Any) -> bytes:
-    """Save ``image`` in ``image_format`` (a Pillow format name, or ``HEIF``) and return the bytes."""
+    """Save ``image`` as ``image_format`` (a Pillow format name, or ``HEIF``); return the bytes."""
     buffer = io.BytesIO()
     if image_format == "HEIF":
-        # x265's "ultrafast" preset keeps the build fast; its output is still bit-for-bit stable.
         heif = pillow_heif.from_pillow(image)
-        heif.save(buffer, quality=options.get("quality", 70), enc_params={"preset": "ultrafast"})
+        heif.save(buffer, quality=options.get("quality", 70), enc_params=_X265_PARAMS)
+    elif image_format == "GIF":
+        # Pillow's default median-cut palette takes seconds on a photo; octree is instant.
+        image.quantize(256, method=Image.Quantize.FASTOCTREE).save(buffer, "GIF", **options)
     else:
         image.save(buffer, image_format, **options)
     return buffer.getvalue()

@@ -41,7 +41,7 @@ SAMPLE_PHOTOS: dict[str, SamplePhoto] = {
 
 
 def sample_photo_file(name: str) -> Path:
-    """Return the file of the sample photo ``name``, or raise DemoBuildError naming what to install."""
+    """The file of the sample photo ``name``; DemoBuildError names the package to install."""
     photo = SAMPLE_PHOTOS[name]
     spec = importlib.util.find_spec(photo.module)
     if spec is None or not spec.submodule_search_locations:

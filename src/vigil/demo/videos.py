@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 FRAME_SIZE = (320, 240)
-FRAMES_PER_SECOND = 8
+FRAMES_PER_SECOND = 6
 
 
 @dataclass(frozen=True)
@@ -80,18 +80,22 @@ def rgb_to_yuv420p(rgb: np.ndarray) -> np.ndarray:
 
     Integer BT.601 limited-range maths, so the result never depends on the CPU.
     """
-    r, g, b = (rgb[..., channel].astype(np.int32) for channel in range(3))
+    pixels = rgb.astype(np.int32)
+    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
     y = ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16
     u = ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128
     v = ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128
     height, width = y.shape
 
     def subsample(plane: np.ndarray) -> np.ndarray:
-        blocks = plane.reshape(height // 2, 2, width // 2, 2).sum(axis=(1, 3))
-        return ((blocks + 2) // 4).reshape(height // 4, width)
+        quads: np.ndarray = (
+            plane[0::2, 0::2] + plane[0::2, 1::2] + plane[1::2, 0::2] + plane[1::2, 1::2]
+        )
+        return ((quads + 2) // 4).reshape(height // 4, width)
 
-    planes = [y, subsample(u), subsample(v)]
-    return np.concatenate(planes).clip(0, 255).astype(np.uint8)
+    # BT.601 maps 0..255 RGB into 16..240, so the cast to bytes cannot wrap.
+    planes: np.ndarray = np.concatenate([y, subsample(u), subsample(v)])
+    return planes.astype(np.uint8)
 
 
 def encode_video(frames: Iterable[np.ndarray], video_format: VideoFormat) -> bytes:
@@ -103,6 +107,8 @@ def encode_video(frames: Iterable[np.ndarray], video_format: VideoFormat) -> byt
         stream = container.add_stream(
             video_format.codec, rate=FRAMES_PER_SECOND, options=video_format.options
         )
+        if not isinstance(stream, av.VideoStream):
+            raise ValueError(f"{video_format.codec} is not a video codec")
         stream.width, stream.height = FRAME_SIZE
         stream.pix_fmt = "yuv420p"
         stream.codec_context.flags |= av.codec.context.Flags.bitexact
@@ -115,6 +121,6 @@ def encode_video(frames: Iterable[np.ndarray], video_format: VideoFormat) -> byt
 
 def reencode_video(data: bytes, video_format: VideoFormat) -> bytes:
     """Decode a demo video and encode its frames again, as a sharing app would."""
-    with av.open(io.BytesIO(data)) as source:
+    with av.open(io.BytesIO(data), "r") as source:
         frames = [frame.to_ndarray(format="yuv420p") for frame in source.decode(video=0)]
     return encode_video(frames, video_format)

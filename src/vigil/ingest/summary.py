@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from vigil.store.models import IngestError, Media, Sighting
@@ -29,37 +29,34 @@ class SeizureSummary:
         return asdict(self)
 
 
+def _counts(session: Session, query: Select[tuple[str, int]]) -> dict[str, int]:
+    return {str(key): int(count) for key, count in session.execute(query)}
+
+
 def summarize_seizure(session: Session, seizure_id: int) -> SeizureSummary:
     """Count what the store holds for one seizure."""
     in_seizure = Sighting.seizure_id == seizure_id
     sightings, size = session.execute(
         select(func.count(Sighting.id), func.coalesce(func.sum(Sighting.size), 0)).where(in_seizure)
     ).one()
-    distinct_media = (
-        session.scalar(select(func.count(distinct(Sighting.media_id))).where(in_seizure)) or 0
-    )
     media_ids = select(Sighting.media_id).where(in_seizure).distinct().subquery()
-    joined = select(Media).join(media_ids, media_ids.c.media_id == Media.id).subquery()
-    by_kind = dict(
-        session.execute(select(joined.c.kind, func.count()).group_by(joined.c.kind)).tuples()
-    )
-    by_format = dict(
-        session.execute(select(joined.c.format, func.count()).group_by(joined.c.format)).tuples()
-    )
-    error_rows = session.execute(
-        select(IngestError.stage, IngestError.reason, func.count())
+    seen = select(Media).join(media_ids, media_ids.c.media_id == Media.id).subquery()
+    by_kind = _counts(session, select(seen.c.kind, func.count()).group_by(seen.c.kind))
+    by_format = _counts(session, select(seen.c.format, func.count()).group_by(seen.c.format))
+    errors_by_reason = _counts(
+        session,
+        select(IngestError.stage + ": " + IngestError.reason, func.count())
         .where(IngestError.seizure_id == seizure_id)
-        .group_by(IngestError.stage, IngestError.reason)
-    ).tuples()
-    errors_by_reason = {f"{stage}: {reason}": count for stage, reason, count in error_rows}
-    errors = sum(errors_by_reason.values())
+        .group_by(IngestError.stage, IngestError.reason),
+    )
+    distinct_media = sum(by_kind.values())
     return SeizureSummary(
-        files=sightings + errors,
+        files=sightings + sum(errors_by_reason.values()),
         bytes=int(size),
         media=distinct_media,
         media_by_kind=dict(sorted(by_kind.items())),
         media_by_format=dict(sorted(by_format.items())),
         duplicates=sightings - distinct_media,
-        errors=errors,
+        errors=sum(errors_by_reason.values()),
         errors_by_reason=dict(sorted(errors_by_reason.items())),
     )

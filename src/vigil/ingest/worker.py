@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
 from vigil.ingest.records import FileResult, FileTask, MediaRecord
 from vigil.media.errors import MediaError
-from vigil.media.image import open_image
-from vigil.media.metadata import image_metadata
-from vigil.media.sniff import HEADER_BYTES, Sniffed, expected_extensions, sniff
+from vigil.media.image import open_image_header
+from vigil.media.metadata import read_metadata
+from vigil.media.sniff import HEADER_BYTES, Sniffed, extension_fits, sniff
 from vigil.media.video import probe_video
 from vigil.signals.crypto import CryptoHashes, hash_bytes, hash_stream
 from vigil.signals.pdq import hash_image_bytes
-from vigil.signals.vpdq import frames_to_json, hash_video
+from vigil.signals.vpdq import hash_video, to_json
 
 PdqMode = Literal["fast", "reference"]
 
@@ -45,7 +45,7 @@ def _read_error(exc: OSError) -> str:
 
 def _extension_note(path: bytes, sniffed: Sniffed) -> dict[str, str]:
     suffix = os.path.splitext(path)[1].decode("utf-8", "replace").lower().lstrip(".")
-    if sniffed.kind == "other" or not suffix or suffix in expected_extensions(sniffed.format):
+    if sniffed.kind == "other" or not suffix or extension_fits(sniffed.format, suffix):
         return {}
     return {"extension_mismatch": suffix}
 
@@ -53,9 +53,9 @@ def _extension_note(path: bytes, sniffed: Sniffed) -> dict[str, str]:
 def _image_record(
     data: bytes, hashes: CryptoHashes, sniffed: Sniffed, options: WorkerOptions
 ) -> MediaRecord:
-    image = open_image(data)
-    metadata = image_metadata(image)
+    image = open_image_header(data)
     pdq = hash_image_bytes(data, options.pdq_mode)
+    metadata = read_metadata(image).to_json()
     return MediaRecord(
         sha256=hashes.sha256,
         sha1=hashes.sha1,
@@ -89,8 +89,8 @@ def _video_record(
         width=info.width,
         height=info.height,
         duration=info.duration,
-        vpdq=frames_to_json(frames),
-        metadata={"video": info.to_json()},
+        vpdq=to_json(frames),
+        metadata={"video": asdict(info)},
     )
 
 

@@ -47,9 +47,8 @@ def write_results(
     media_rows: dict[str, dict[str, Any]] = {}
     for result in results:
         if result.media is not None:
-            row = asdict(result.media)
-            row["media_metadata"] = row.pop("metadata")
-            media_rows.setdefault(result.media.sha256, row)
+            # Core inserts take column names: MediaRecord's fields are named after them.
+            media_rows.setdefault(result.media.sha256, asdict(result.media))
     if media_rows:
         for chunk in _chunks(list(media_rows.values())):
             session.execute(_insert(session, Media.__table__), list(chunk))

@@ -8,7 +8,6 @@ type is decided only by magic numbers and container headers. ``sniff`` needs at 
 from __future__ import annotations
 
 import codecs
-import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,9 +68,8 @@ _MAGIC: tuple[tuple[bytes, Sniffed], ...] = (
 
 # ISO-BMFF ``ftyp`` brands. HEIF/AVIF image sequences (msf1, hevc, avis) are still images to
 # an investigator: they are photos from a phone's burst or live-photo mode.
-_HEIF_BRANDS = frozenset(
-    {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"mif2", b"msf1", b"heif"}
-)
+_HEVC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"})
+_HEIF_BRANDS = _HEVC_BRANDS | {b"mif1", b"mif2", b"msf1", b"heif"}
 _AVIF_BRANDS = frozenset({b"avif", b"avis"})
 _AUDIO_BRANDS = frozenset({b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "})
 # Brands that only video files carry; seeing one as the major brand settles the question
@@ -106,7 +104,7 @@ _BMP_DIB_HEADER_SIZES = frozenset({12, 40, 52, 56, 64, 108, 124})
 _EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 _EBML_DOCTYPE_ID = 0x4282
 # Bytes that do not occur in text files (tab, newlines and form feed do).
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
 
 
 def sniff(header: bytes) -> Sniffed:
@@ -161,8 +159,8 @@ def _sniff_bmp(header: bytes) -> Sniffed | None:
 
 
 def _sniff_isobmff(header: bytes) -> Sniffed | None:
-    first = _box_type(header, 0)
-    if first == b"ftyp":
+    first = _first_box_type(header)
+    if first == b"ftyp" and len(header) >= 12:
         (size,) = struct.unpack_from(">I", header, 0)
         return _from_brands(header[8:12], _compatible_brands(header, size))
     if first in _QUICKTIME_ATOMS:
@@ -170,12 +168,12 @@ def _sniff_isobmff(header: bytes) -> Sniffed | None:
     return None
 
 
-def _box_type(header: bytes, offset: int) -> bytes | None:
-    """The type of the ISO-BMFF box at ``offset``, if a plausible box header is there."""
-    if len(header) < offset + 8:
+def _first_box_type(header: bytes) -> bytes | None:
+    """The type of the ISO-BMFF box the file starts with, if a plausible box header is there."""
+    if len(header) < 8:
         return None
-    (size,) = struct.unpack_from(">I", header, offset)
-    box_type = header[offset + 4 : offset + 8]
+    (size,) = struct.unpack_from(">I", header, 0)
+    box_type = header[4:8]
     # size 0 = "to end of file", 1 = "64-bit size follows"; 2..7 cannot hold the header itself.
     if 1 < size < 8 or not all(0x20 <= b < 0x7F for b in box_type):
         return None
@@ -192,7 +190,8 @@ def _from_brands(major: bytes, compatible: frozenset[bytes]) -> Sniffed:
     if major in _AVIF_BRANDS or (not is_video_major and compatible & _AVIF_BRANDS):
         return _image("avif")
     if major in _HEIF_BRANDS or (not is_video_major and compatible & _HEIF_BRANDS):
-        return _image("heif", "image/heic" if b"heic" in compatible | {major} else "image/heif")
+        hevc_coded = (compatible | {major}) & _HEVC_BRANDS
+        return _image("heif", "image/heic" if hevc_coded else "image/heif")
     if major in _AUDIO_BRANDS:
         return _other("m4a", "audio/mp4")
     if major.startswith(b"3g2"):
@@ -285,7 +284,8 @@ def _sniff_mpeg_ps(header: bytes) -> Sniffed | None:
 def _sniff_text(header: bytes) -> Sniffed | None:
     if header.startswith((b"\xff\xfe", b"\xfe\xff")):
         return TEXT  # UTF-16 byte-order mark
-    if _CONTROL_BYTES.search(header):
+    # translate() deletes in C, several times faster than a regex search over the header.
+    if len(header.translate(None, _CONTROL_BYTES)) != len(header):
         return None
     try:
         # final=False: the header may cut a multi-byte character in half at its end.
@@ -293,3 +293,36 @@ def _sniff_text(header: bytes) -> Sniffed | None:
     except UnicodeDecodeError:
         return None
     return TEXT
+
+
+# File name extensions that fit each media format; any other extension on such a file is a
+# mismatch worth flagging (files are renamed to hide them).
+_EXTENSIONS: dict[str, frozenset[str]] = {
+    "jpeg": frozenset({"jpg", "jpeg", "jpe", "jfif"}),
+    "png": frozenset({"png"}),
+    "gif": frozenset({"gif"}),
+    "webp": frozenset({"webp"}),
+    "bmp": frozenset({"bmp", "dib"}),
+    "tiff": frozenset({"tif", "tiff", "dng"}),
+    "heif": frozenset({"heic", "heif", "hif"}),
+    "avif": frozenset({"avif"}),
+    "mp4": frozenset({"mp4", "m4v", "mov"}),
+    "mov": frozenset({"mov", "qt", "mp4"}),
+    "avi": frozenset({"avi"}),
+    "mkv": frozenset({"mkv"}),
+    "webm": frozenset({"webm"}),
+    "3gp": frozenset({"3gp", "3g2"}),
+    "flv": frozenset({"flv"}),
+    "wmv": frozenset({"wmv", "asf"}),
+    "mpeg": frozenset({"mpg", "mpeg", "vob"}),
+    "ts": frozenset({"ts", "mts", "m2ts"}),
+}
+
+
+def extension_fits(fmt: str, extension: str) -> bool:
+    """Whether a file name ``extension`` (no dot, any case) fits content of format ``fmt``.
+
+    Formats with no known extensions (non-media) fit any name.
+    """
+    expected = _EXTENSIONS.get(fmt)
+    return expected is None or extension.lower() in expected

@@ -24,7 +24,9 @@ def _dct_matrix() -> NDArray[np.float32]:
     """Rows 1..16 of the 64-point DCT-II, scaled as in the reference (``sqrt(2/64)``)."""
     rows = np.arange(1, _DCT_SIDE + 1, dtype=np.float64)[:, None]
     cols = np.arange(GRID_SIDE, dtype=np.float64)[None, :]
-    matrix = np.sqrt(2.0 / GRID_SIDE) * np.cos(np.pi / (2 * GRID_SIDE) * rows * (2 * cols + 1))
+    matrix: NDArray[np.float64] = np.sqrt(2.0 / GRID_SIDE) * np.cos(
+        np.pi / (2 * GRID_SIDE) * rows * (2 * cols + 1)
+    )
     return matrix.astype(np.float32)
 
 
@@ -32,8 +34,12 @@ _DCT = _dct_matrix()
 
 
 @lru_cache(maxsize=32)
-def _blur_and_decimate(side: int) -> NDArray[np.float32]:
-    """The 64 x ``side`` matrix that Jarosz-filters a line of pixels and keeps 64 samples."""
+def _blur_and_decimate(side: int) -> tuple[NDArray[np.intp], NDArray[np.float32]]:
+    """How each of the 64 samples along a line of ``side`` pixels is made from those pixels.
+
+    Returns ``(taps, weights)``, both 64 x K: sample ``i`` is ``sum(weights[i] * line[taps[i]])``.
+    The Jarosz filter only reaches a few pixels, so K stays small and applying it is cheap.
+    """
     window = (side + 2 * GRID_SIDE - 1) // (2 * GRID_SIDE)
     # The reference's box is off-centre for even windows: it reaches `ahead` pixels forward.
     ahead = (window + 2) // 2 - 1
@@ -47,7 +53,13 @@ def _blur_and_decimate(side: int) -> NDArray[np.float32]:
     combined = box_mean[centres]
     for _ in range(_JAROSZ_PASSES - 1):
         combined = combined @ box_mean
-    return combined.astype(np.float32)
+    reach = _JAROSZ_PASSES * max(ahead, behind)
+    start = np.clip(centres - reach, 0, max(side - 2 * reach - 1, 0))
+    taps = np.minimum(start[:, None] + np.arange(2 * reach + 1), side - 1)
+    weights = np.take_along_axis(combined, taps, axis=1)
+    # Where the line is shorter than the reach, clipped taps repeat a pixel: count it once.
+    weights[:, 1:][taps[:, 1:] == taps[:, :-1]] = 0.0
+    return taps, weights.astype(np.float32)
 
 
 def _quality(grid: NDArray[np.float32]) -> int:
@@ -64,7 +76,10 @@ def pdq_hex_from_luma(luma: NDArray[np.float32]) -> tuple[str, int]:
     rows, cols = luma.shape
     if rows < MIN_HASHABLE_SIDE or cols < MIN_HASHABLE_SIDE:
         return "0" * (_HASH_BITS // 4), 0
-    grid = _blur_and_decimate(rows) @ luma @ _blur_and_decimate(cols).T
+    row_taps, row_weights = _blur_and_decimate(rows)
+    col_taps, col_weights = _blur_and_decimate(cols)
+    band = np.einsum("ik,ikc->ic", row_weights, luma[row_taps])
+    grid = np.einsum("jk,ijk->ij", col_weights, band[:, col_taps])
     coefficients = (_DCT @ grid @ _DCT.T).ravel()
     # Torben's median in the reference returns the lower of the two middle values.
     median = np.partition(coefficients, _HASH_BITS // 2 - 1)[_HASH_BITS // 2 - 1]

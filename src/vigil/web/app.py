@@ -26,7 +26,7 @@ def list_runs(store: Store) -> list[dict[str, Any]]:
             .join(Seizure, IngestRun.seizure_id == Seizure.id)
             .join(Case, Seizure.case_id == Case.id)
             .order_by(IngestRun.id.desc())
-        ).tuples()
+        )
         runs = []
         for run, seizure, case in rows:
             summary = summarize_seizure(session, seizure.id)

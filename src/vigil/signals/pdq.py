@@ -1,0 +1,166 @@
+"""PDQ: Meta's 256-bit perceptual hash for images, and how Vigil computes and compares it.
+
+Two ways to hash, one hash format:
+
+* ``reference`` reproduces Meta's C++ ``pdq-photo-hasher`` bit for bit: full decode, pixels as
+  stored (no EXIF orientation), nearest-neighbour resize to exactly 512x512 when a side is
+  over 512, then PDQ of the RGB luma. Use it to agree with hashes partners computed.
+* ``fast`` (ingest's default) decodes large JPEGs at 1/2..1/8 scale and luma only (the JPEG Y
+  channel is PDQ's luma), then runs PDQ in numpy. Other images take the reference path. It
+  stays within a few bits of the reference; ``bench/pdq_fidelity.py`` measures how close.
+"""
+
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+import numpy as np
+import pdqhash
+from numpy.typing import NDArray
+from PIL import Image
+
+from vigil.media.errors import MediaError
+from vigil.media.image import DEFAULT_MAX_PIXELS, decode_image, open_image_header
+from vigil.signals.pdq_fast import GRID_SIDE, pdq_hex_from_luma
+
+NAME = "pdq"
+#: The kinds of content this signal applies to.
+CONTENT_TYPES = frozenset({"image"})
+#: Two hashes at most this many bits apart are the same picture (Meta's recommended value).
+MATCH_THRESHOLD = 31
+#: Hashes of quality below this come from flat pictures and should not be matched on.
+QUALITY_THRESHOLD = 50
+HEX_LENGTH = 64
+
+#: Side beyond which the reference shrinks an image to REFERENCE_SIDE x REFERENCE_SIDE.
+REFERENCE_SIDE = 512
+#: The fast path asks the JPEG decoder for at least this many pixels a side: with the decoder
+#: averaging 8x8 blocks, that leaves PDQ's box filter several pixels per 64x64 grid cell.
+FAST_DRAFT_SIDE = 4 * GRID_SIDE
+
+HashMode = Literal["fast", "reference"]
+
+
+@dataclass(frozen=True)
+class PdqHash:
+    """A PDQ hash as 64 lower-case hex digits, and its quality (0..100)."""
+
+    hex: str
+    quality: int
+
+    @property
+    def reliable(self) -> bool:
+        """Whether the picture had enough detail for the hash to be matched on."""
+        return self.quality >= QUALITY_THRESHOLD
+
+
+class PdqComparison(NamedTuple):
+    """How far apart two PDQ hashes are, and whether that counts as a match."""
+
+    distance: int
+    matched: bool
+
+
+def validate_hex(value: str) -> str:
+    """Return ``value`` as a canonical PDQ hex string; ValueError if it is not one."""
+    canonical = value.strip().lower()
+    if len(canonical) != HEX_LENGTH or any(c not in "0123456789abcdef" for c in canonical):
+        raise ValueError(f"not a PDQ hash (64 hex digits): {value!r}")
+    return canonical
+
+
+def compare(a_hex: str, b_hex: str, *, threshold: int = MATCH_THRESHOLD) -> PdqComparison:
+    """Hamming distance between two PDQ hashes, matched when it is at most ``threshold``."""
+    distance = (int(validate_hex(a_hex), 16) ^ int(validate_hex(b_hex), 16)).bit_count()
+    return PdqComparison(distance, distance <= threshold)
+
+
+def get_examples() -> list[str]:
+    """Known PDQ hashes for tests and demos.
+
+    Meta's published hashes of its benign bridge photograph: the original, then versions
+    with raised saturation and heavy sharpening (a few bits away, so they match).
+    """
+    return [
+        "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22",
+        "d8f8f0cee0f4a84f0637022a038f67f0b36e2ed596631e1d33e6339c4e9c9b22",
+        "d0f8f0cec0f4a84f0e370a22238f67f0b36a2ef596231e1d73e6a39c4e9c9b22",
+    ]
+
+
+def _reference_rgb(img: Image.Image) -> NDArray[np.uint8]:
+    """The 8-bit RGB pixels the reference hasher sees for an image in any Pillow mode.
+
+    The reference loads every image as 8-bit samples, so 16- and 32-bit integer samples keep
+    their low byte (a C cast), not a rescaled value: that is what its published hashes encode.
+    """
+    if img.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
+        grey = (np.asarray(img).astype(np.int64) & 0xFF).astype(np.uint8)
+        return np.repeat(grey[:, :, None], 3, axis=2)
+    if img.mode == "F":
+        grey = np.clip(np.asarray(img), 0, 255).astype(np.uint8)
+        return np.repeat(grey[:, :, None], 3, axis=2)
+    try:
+        return np.asarray(img.convert("RGB"))
+    except ValueError as exc:
+        raise MediaError("pdq", f"cannot hash an image in Pillow mode {img.mode!r}") from exc
+
+
+def _reference_resize(img: Image.Image) -> Image.Image:
+    """Shrink to 512x512 as the reference does: nearest pixel at ``floor(x * width / 512)``.
+
+    Nearest sampling commutes with per-pixel mode conversion, so it runs before conversion
+    on the image's own mode: the full-size picture is never converted.
+    """
+    width, height = img.size
+    if width <= REFERENCE_SIDE and height <= REFERENCE_SIDE:
+        return img
+    x_step, y_step = width / REFERENCE_SIDE, height / REFERENCE_SIDE
+    # Offsetting by half a step turns Pillow's pixel-centre sampling into the reference's
+    # floor(x * step); steps are multiples of 1/512, so the arithmetic is exact.
+    return img.transform(
+        (REFERENCE_SIDE, REFERENCE_SIDE),
+        Image.Transform.AFFINE,
+        (x_step, 0, -x_step / 2, 0, y_step, -y_step / 2),
+        Image.Resampling.NEAREST,
+    )
+
+
+def _from_pdqhash(rgb: NDArray[np.uint8]) -> PdqHash:
+    vector, quality = pdqhash.compute(np.ascontiguousarray(rgb))
+    # pdqhash returns bits most significant first, the order of the reference's hex output.
+    return PdqHash(np.packbits(vector.astype(np.uint8)).tobytes().hex(), int(quality))
+
+
+def pdq_reference(img: Image.Image) -> PdqHash:
+    """PDQ of a decoded image exactly as Meta's reference hasher computes it."""
+    return _from_pdqhash(_reference_rgb(_reference_resize(img)))
+
+
+def pdq_fast_from_bytes(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> PdqHash:
+    """PDQ of the image in ``data``, decoding large JPEGs at reduced scale in luma only.
+
+    Raises MediaError for files that cannot be decoded (see :func:`open_image_header`).
+    """
+    img = open_image_header(data, max_pixels=max_pixels)
+    if img.format != "JPEG" or max(img.size) <= REFERENCE_SIDE:
+        return pdq_reference(decode_image(img))
+    img.draft("L", (FAST_DRAFT_SIDE, FAST_DRAFT_SIDE))
+    img = decode_image(img)
+    if img.mode == "L":
+        luma = np.asarray(img, dtype=np.float32)
+    else:  # CMYK and other JPEGs the decoder cannot turn to grey itself
+        rgb = _reference_rgb(img).astype(np.float32)
+        luma = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    hex_digits, quality = pdq_hex_from_luma(luma)
+    return PdqHash(hex_digits, quality)
+
+
+def hash_image_bytes(
+    data: bytes, mode: HashMode = "fast", *, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> PdqHash:
+    """PDQ of the image in ``data`` by the given mode (see the module docstring)."""
+    if mode == "fast":
+        return pdq_fast_from_bytes(data, max_pixels=max_pixels)
+    if mode == "reference":
+        return pdq_reference(decode_image(open_image_header(data, max_pixels=max_pixels)))
+    raise ValueError(f"unknown PDQ mode {mode!r}: use 'fast' or 'reference'")
