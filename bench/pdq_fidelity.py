@@ -41,7 +41,7 @@ from vigil.signals.pdq import FAST_DRAFT_SIDE, compare, hash_image_bytes
 T = TypeVar("T")
 PHONE_SIZE = (4032, 3024)
 JPEG_QUALITY = 92
-NOISE_SIGMA = 2.5
+NOISE_SIGMA = 4.0
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Photographs (not drawings, text or synthetic test patterns) among the packages' samples.
@@ -83,8 +83,8 @@ def phone_jpeg(photo: Path, *, portrait: bool, seed: int) -> bytes:
     with Image.open(photo) as source:
         upscaled = source.convert("RGB").resize(size, Image.Resampling.BICUBIC)
     pixels = np.asarray(upscaled, dtype=np.float32)
-    noise = np.random.default_rng(seed).normal(0.0, NOISE_SIGMA, pixels.shape)
-    noisy = np.clip(pixels + noise, 0, 255).astype(np.uint8)
+    noise = np.random.default_rng(seed).standard_normal(pixels.shape, dtype=np.float32)
+    noisy = np.clip(pixels + NOISE_SIGMA * noise, 0, 255).astype(np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(noisy).save(buffer, "JPEG", quality=JPEG_QUALITY)
     return buffer.getvalue()
@@ -96,7 +96,8 @@ def phone_photos(workdir: Path) -> list[Path]:
     paths = []
     for seed, photo in enumerate(sample_photo_paths()):
         for portrait in (False, True):
-            target = workdir / f"{photo.stem}-{'portrait' if portrait else 'landscape'}.jpg"
+            variant = "portrait" if portrait else "landscape"
+            target = workdir / f"{photo.stem}-{variant}.jpg"
             if not target.exists():
                 target.write_bytes(phone_jpeg(photo, portrait=portrait, seed=seed))
             paths.append(target)
@@ -191,7 +192,8 @@ def main() -> None:
     parser.add_argument(
         "--workdir",
         type=Path,
-        default=Path(tempfile.gettempdir()) / "vigil-pdq-bench",
+        default=Path(tempfile.gettempdir())
+        / f"vigil-pdq-bench-q{JPEG_QUALITY}-noise{NOISE_SIGMA:g}",
         help="where the phone-sized JPEGs are made (and reused on later runs)",
     )
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per image and mode")

@@ -16,7 +16,9 @@ from tests.imagegen import make_jpeg
 VIGIL = [sys.executable, "-m", "vigil"]
 
 
-def run(*args: str, data_dir: Path, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, data_dir: Path, prefix: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
     command = [*prefix, *VIGIL, *args, "--data-dir", str(data_dir)]
     env = {k: v for k, v in os.environ.items() if k != "VIGIL_DATABASE_URL"}
     return subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
@@ -72,8 +74,13 @@ def test_unreadable_file_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None
     make_jpeg(folder / "locked.jpg", seed=2)
     (folder / "locked.jpg").chmod(0)
     result = run(
-        "ingest", str(folder), "--case", "X", "--json",
-        data_dir=tmp_path / "d", prefix=_without_file_override(),
+        "ingest",
+        str(folder),
+        "--case",
+        "X",
+        "--json",
+        data_dir=tmp_path / "d",
+        prefix=_without_file_override(),
     )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)

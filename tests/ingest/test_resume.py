@@ -20,7 +20,7 @@ from vigil.config import Settings, sqlite_url
 from vigil.store.db import Store
 from vigil.store.models import IngestError, IngestRun, Media, Sighting
 
-FILES = 120
+FILES = 60
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def big_seizure(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for index in range(FILES):
         folder = root / f"folder{index % 7}"
         folder.mkdir(parents=True, exist_ok=True)
-        make_jpeg(folder / f"photo{index:03d}.jpg", size=(900, 700), seed=index % 100)
+        make_jpeg(folder / f"photo{index:03d}.jpg", size=(640, 480), seed=index % 50)
     make_video(root / "clip.mp4", seconds=2.0, fps=10, size=(96, 64), seed=1)
     build_bad(root)
     return root
@@ -39,9 +39,20 @@ def snapshot(store: Store) -> dict[str, Any]:
     """Everything an ingest stores, without ids and timestamps."""
     with store.session() as session:
         sightings = sorted(
-            (s.path_raw, s.size, s.media.sha256, s.media.sha1, s.media.md5, s.media.kind,
-             s.media.format, s.media.width, s.media.height, s.media.pdq, s.media.pdq_quality,
-             repr(s.media.media_metadata))
+            (
+                s.path_raw,
+                s.size,
+                s.media.sha256,
+                s.media.sha1,
+                s.media.md5,
+                s.media.kind,
+                s.media.format,
+                s.media.width,
+                s.media.height,
+                s.media.pdq,
+                s.media.pdq_quality,
+                repr(s.media.media_metadata),
+            )
             for s in session.scalars(select(Sighting))
         )
         errors = sorted(
@@ -59,6 +70,12 @@ def vigil(*args: str, database_url: str) -> subprocess.Popen[bytes]:
     )
 
 
+def finish(process: subprocess.Popen[bytes], timeout: float = 300) -> tuple[int, str]:
+    """Wait for ``process``; its exit code and what it wrote to stderr."""
+    _, stderr = process.communicate(timeout=timeout)
+    return process.returncode, stderr.decode(errors="replace")
+
+
 def wait_for_sightings(store: Store, at_least: int, process: subprocess.Popen[bytes]) -> int:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -66,7 +83,7 @@ def wait_for_sightings(store: Store, at_least: int, process: subprocess.Popen[by
             count = session.scalar(select(func.count(Sighting.id))) or 0
         if count >= at_least:
             return count
-        assert process.poll() is None, process.communicate()
+        assert process.poll() is None, finish(process)
         time.sleep(0.05)
     raise AssertionError("ingest made no progress")
 
@@ -75,7 +92,8 @@ def clean_run(big_seizure: Path, tmp_path: Path) -> dict[str, Any]:
     data_dir = tmp_path / "clean"
     url = sqlite_url(data_dir)
     process = vigil("ingest", str(big_seizure), "--case", "C", "--workers", "2", database_url=url)
-    assert process.wait(timeout=300) == 0, process.communicate()
+    code, stderr = finish(process)
+    assert code == 0, stderr
     store = Store(Settings(data_dir=data_dir, database_url=url))
     try:
         return snapshot(store)
@@ -95,12 +113,13 @@ def test_interrupted_ingest_resumes_to_the_clean_result(
         os.killpg(process.pid, signal.SIGKILL)  # the whole group: workers die too
     else:
         process.send_signal(signal.SIGINT)
-    code = process.wait(timeout=60)
-    assert code == (-9 if how == signal.SIGKILL else 130), process.communicate()
+    code, stderr = finish(process, timeout=60)
+    assert code == (-9 if how == signal.SIGKILL else 130), stderr
     partial = snapshot(store)
     assert stored <= len(partial["sightings"]) < FILES
 
     resumed = vigil(*args, database_url=url)
-    assert resumed.wait(timeout=300) == 0, resumed.communicate()
+    code, stderr = finish(resumed)
+    assert code == 0, stderr
 
     assert snapshot(store) == clean_run(big_seizure, tmp_path)

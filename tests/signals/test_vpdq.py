@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.videogen import make_video
 
+from tests.videogen import make_video
 from vigil.media.errors import MediaError
 from vigil.signals.vpdq import (
     COLLAPSE_DISTANCE,

@@ -15,7 +15,15 @@ from vigil.store.repo import case_by_reference, default_agency, seizure_by_name
 
 def test_fresh_database_is_migrated_to_head(store: Store) -> None:
     tables = set(inspect(store.engine).get_table_names())
-    assert {"agency", "cases", "seizure", "ingest_run", "media", "sighting", "ingest_error"} <= tables
+    assert {
+        "agency",
+        "cases",
+        "seizure",
+        "ingest_run",
+        "media",
+        "sighting",
+        "ingest_error",
+    } <= tables
     assert is_current(store.engine)
 
 

@@ -43,7 +43,7 @@ DatabaseUrl = Annotated[
 
 def fail(message: str) -> typer.Exit:
     """Print a one-line error and return the exit to raise (code 2)."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -138,7 +138,9 @@ def demo_build(
         manifest = build_demo_seizure(directory)
     except DemoBuildError as exc:
         raise fail(str(exc)) from None
-    counts = ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in manifest.counts().items())
+    counts = ", ".join(
+        f"{count} {what.replace('_', ' ')}" for what, count in manifest.counts().items()
+    )
     out.print(f"demo seizure written to {directory}: {counts}", highlight=False)
 
 

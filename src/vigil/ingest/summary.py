@@ -29,8 +29,8 @@ class SeizureSummary:
         return asdict(self)
 
 
-def _counts(session: Session, query: Select[tuple[str, int]]) -> dict[str, int]:
-    return {str(key): int(count) for key, count in session.execute(query)}
+def _counts(session: Session, query: Select[str, int]) -> dict[str, int]:
+    return {str(row[0]): int(row[1]) for row in session.execute(query)}
 
 
 def summarize_seizure(session: Session, seizure_id: int) -> SeizureSummary:

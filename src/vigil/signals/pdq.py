@@ -5,9 +5,10 @@ Two ways to hash, one hash format:
 * ``reference`` reproduces Meta's C++ ``pdq-photo-hasher`` bit for bit: full decode, pixels as
   stored (no EXIF orientation), nearest-neighbour resize to exactly 512x512 when a side is
   over 512, then PDQ of the RGB luma. Use it to agree with hashes partners computed.
-* ``fast`` (ingest's default) decodes large JPEGs at 1/2..1/8 scale and luma only (the JPEG Y
-  channel is PDQ's luma), then runs PDQ in numpy. Other images take the reference path. It
-  stays within a few bits of the reference; ``bench/pdq_fidelity.py`` measures how close.
+* ``fast`` (ingest's default) decodes JPEGs over 512 px in luma only (the JPEG Y channel is
+  PDQ's luma) and at the smallest DCT scale (1/2..1/8) that keeps 512 px a side, takes the
+  same 512x512 nearest samples as the reference from that, and runs PDQ in numpy. Other
+  images take the reference path. ``bench/pdq_fidelity.py`` measures how close it stays.
 """
 
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from PIL import Image
 
 from vigil.media.errors import MediaError
 from vigil.media.image import DEFAULT_MAX_PIXELS, decode_image, open_image_header
-from vigil.signals.pdq_fast import GRID_SIDE, pdq_hex_from_luma
+from vigil.signals.pdq_fast import pdq_hex_from_luma
 
 NAME = "pdq"
 #: The kinds of content this signal applies to.
@@ -33,9 +34,10 @@ HEX_LENGTH = 64
 
 #: Side beyond which the reference shrinks an image to REFERENCE_SIDE x REFERENCE_SIDE.
 REFERENCE_SIDE = 512
-#: The fast path asks the JPEG decoder for at least this many pixels a side: with the decoder
-#: averaging 8x8 blocks, that leaves PDQ's box filter several pixels per 64x64 grid cell.
-FAST_DRAFT_SIDE = 4 * GRID_SIDE
+#: The fast path asks the JPEG decoder for at least this many pixels a side, so each of the
+#: reference's 512 samples along a side comes from its own (averaged) block of pixels.
+FAST_DRAFT_SIDE = REFERENCE_SIDE
+_LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 HashMode = Literal["fast", "reference"]
 
@@ -105,18 +107,18 @@ def _reference_rgb(img: Image.Image) -> NDArray[np.uint8]:
         raise MediaError("pdq", f"cannot hash an image in Pillow mode {img.mode!r}") from exc
 
 
-def _reference_resize(img: Image.Image) -> Image.Image:
-    """Shrink to 512x512 as the reference does: nearest pixel at ``floor(x * width / 512)``.
+def _reference_grid(img: Image.Image, full_size: tuple[int, int], scale: int) -> Image.Image:
+    """The reference's 512x512 nearest samples of a picture, taken from a 1/``scale`` decode.
 
-    Nearest sampling commutes with per-pixel mode conversion, so it runs before conversion
-    on the image's own mode: the full-size picture is never converted.
+    The reference keeps pixel ``floor(x * width / 512)``; in a 1/``scale`` decode that pixel
+    lies in block ``floor(x * width / (512 * scale))``. Sampling commutes with per-pixel mode
+    conversion, so it runs first, on the image's own mode.
     """
-    width, height = img.size
-    if width <= REFERENCE_SIDE and height <= REFERENCE_SIDE:
-        return img
-    x_step, y_step = width / REFERENCE_SIDE, height / REFERENCE_SIDE
-    # Offsetting by half a step turns Pillow's pixel-centre sampling into the reference's
-    # floor(x * step); steps are multiples of 1/512, so the arithmetic is exact.
+    width, height = full_size
+    x_step = width / (REFERENCE_SIDE * scale)
+    y_step = height / (REFERENCE_SIDE * scale)
+    # Offsetting by half a step turns Pillow's pixel-centre sampling into the floor above;
+    # steps are multiples of 1/4096, so the arithmetic is exact.
     return img.transform(
         (REFERENCE_SIDE, REFERENCE_SIDE),
         Image.Transform.AFFINE,
@@ -133,7 +135,9 @@ def _from_pdqhash(rgb: NDArray[np.uint8]) -> PdqHash:
 
 def pdq_reference(img: Image.Image) -> PdqHash:
     """PDQ of a decoded image exactly as Meta's reference hasher computes it."""
-    return _from_pdqhash(_reference_rgb(_reference_resize(img)))
+    if max(img.size) > REFERENCE_SIDE:
+        img = _reference_grid(img, img.size, 1)
+    return _from_pdqhash(_reference_rgb(img))
 
 
 def pdq_fast_from_bytes(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> PdqHash:
@@ -144,13 +148,14 @@ def pdq_fast_from_bytes(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) ->
     img = open_image_header(data, max_pixels=max_pixels)
     if img.format != "JPEG" or max(img.size) <= REFERENCE_SIDE:
         return pdq_reference(decode_image(img))
-    img.draft("L", (FAST_DRAFT_SIDE, FAST_DRAFT_SIDE))
-    img = decode_image(img)
-    if img.mode == "L":
-        luma = np.asarray(img, dtype=np.float32)
-    else:  # CMYK and other JPEGs the decoder cannot turn to grey itself
-        rgb = _reference_rgb(img).astype(np.float32)
-        luma = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    width, height = img.size
+    drafted = img.draft("L", (FAST_DRAFT_SIDE, FAST_DRAFT_SIDE))
+    scale = 1 if drafted is None else round(width / drafted[1][2])
+    grid = _reference_grid(decode_image(img), (width, height), scale)
+    if grid.mode == "L":
+        luma = np.asarray(grid, dtype=np.float32)
+    else:  # CMYK JPEGs cannot be decoded to grey directly (they still decode at reduced scale)
+        luma = _reference_rgb(grid).astype(np.float32) @ _LUMA_WEIGHTS
     hex_digits, quality = pdq_hex_from_luma(luma)
     return PdqHash(hex_digits, quality)
 

@@ -33,33 +33,45 @@ def _dct_matrix() -> NDArray[np.float32]:
 _DCT = _dct_matrix()
 
 
+def _box(
+    points: NDArray[np.intp], side: int, window: int
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """The reference's box filter around each of ``points``: pixels read and their weights.
+
+    Near the ends of the line the box is cut short and averages fewer pixels.
+    """
+    # For even windows the reference's box reaches one pixel further forward than back.
+    ahead = (window + 2) // 2 - 1
+    taps = points[:, None] + np.arange(ahead + 1 - window, ahead + 1)
+    inside = (taps >= 0) & (taps < side)
+    return np.clip(taps, 0, side - 1), inside / inside.sum(axis=1, keepdims=True)
+
+
 @lru_cache(maxsize=32)
 def _blur_and_decimate(side: int) -> tuple[NDArray[np.intp], NDArray[np.float32]]:
     """How each of the 64 samples along a line of ``side`` pixels is made from those pixels.
 
     Returns ``(taps, weights)``, both 64 x K: sample ``i`` is ``sum(weights[i] * line[taps[i]])``.
-    The Jarosz filter only reaches a few pixels, so K stays small and applying it is cheap.
+    The Jarosz filter reaches only a few pixels, so K is small and applying it is cheap.
     """
     window = (side + 2 * GRID_SIDE - 1) // (2 * GRID_SIDE)
-    # The reference's box is off-centre for even windows: it reaches `ahead` pixels forward.
-    ahead = (window + 2) // 2 - 1
-    behind = window - 1 - ahead
-    positions = np.arange(side)
-    first = np.maximum(positions - behind, 0)
-    last = np.minimum(positions + ahead, side - 1)
-    box = (positions[None, :] >= first[:, None]) & (positions[None, :] <= last[:, None])
-    box_mean = box / box.sum(axis=1, keepdims=True)
     centres = ((np.arange(GRID_SIDE) + 0.5) * side / GRID_SIDE).astype(np.intp)
-    combined = box_mean[centres]
-    for _ in range(_JAROSZ_PASSES - 1):
-        combined = combined @ box_mean
-    reach = _JAROSZ_PASSES * max(ahead, behind)
-    start = np.clip(centres - reach, 0, max(side - 2 * reach - 1, 0))
-    taps = np.minimum(start[:, None] + np.arange(2 * reach + 1), side - 1)
-    weights = np.take_along_axis(combined, taps, axis=1)
-    # Where the line is shorter than the reach, clipped taps repeat a pixel: count it once.
-    weights[:, 1:][taps[:, 1:] == taps[:, :-1]] = 0.0
-    return taps, weights.astype(np.float32)
+    # Follow each sample back through the passes: each pixel it reads was itself a box mean.
+    taps, weights = centres[:, None], np.ones((GRID_SIDE, 1))
+    for _ in range(_JAROSZ_PASSES):
+        box_taps, box_weights = _box(taps.ravel(), side, window)
+        taps = box_taps.reshape(GRID_SIDE, -1)
+        weights = (weights[:, :, None] * box_weights.reshape(GRID_SIDE, -1, window)).reshape(
+            GRID_SIDE, -1
+        )
+    # Gather the paths into one contiguous run of pixels per sample.
+    dense = np.zeros((GRID_SIDE, side))
+    np.add.at(dense, (np.arange(GRID_SIDE)[:, None], taps), weights)
+    covered = dense > 0
+    first = covered.argmax(axis=1)
+    width = int((side - covered[:, ::-1].argmax(axis=1) - first).max())
+    run = np.minimum(first, side - width)[:, None] + np.arange(width)
+    return run, np.take_along_axis(dense, run, axis=1).astype(np.float32)
 
 
 def _quality(grid: NDArray[np.float32]) -> int:

@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.config import Settings
@@ -48,7 +48,9 @@ def _prepare_data_dir(data_dir: Path) -> None:
 def make_engine(settings: Settings) -> Engine:
     """An engine for the configured database (creating the SQLite data directory)."""
     if settings.is_sqlite:
-        _prepare_data_dir(settings.data_dir)
+        database = make_url(settings.database_url).database
+        if database and database != ":memory:":
+            _prepare_data_dir(Path(database).parent)
         engine = create_engine(settings.database_url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
