@@ -10,8 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tests.imagegen import make_jpeg
+from vigil.config import Settings, sqlite_url
+from vigil.signals.pdq import compare
+from vigil.store.db import Store
+from vigil.store.models import IngestRun, Media
 
 VIGIL = [sys.executable, "-m", "vigil"]
 
@@ -86,3 +91,41 @@ def test_unreadable_file_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None
     summary = json.loads(result.stdout)
     assert summary["media"] == 1
     assert summary["errors_by_reason"] == {"read: permission denied": 1}
+
+
+def test_db_upgrade_creates_and_reports_the_database(tmp_path: Path) -> None:
+    result = run("db", "upgrade", data_dir=tmp_path / "fresh")
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+    assert (tmp_path / "fresh" / "vigil.db").is_file()
+
+
+def stored_pdq(data_dir: Path) -> tuple[str, str]:
+    """The PDQ mode of the one ingest run in ``data_dir`` and the PDQ of its one image."""
+    store = Store(Settings(data_dir=data_dir, database_url=sqlite_url(data_dir)))
+    try:
+        with store.session() as session:
+            mode = session.scalars(select(IngestRun.pdq_mode)).one()
+            pdq = session.scalars(select(Media.pdq)).one()
+    finally:
+        store.close()
+    assert pdq is not None
+    return mode, pdq
+
+
+def test_reference_mode_and_bad_mode(tmp_path: Path) -> None:
+    folder = tmp_path / "card"
+    folder.mkdir()
+    make_jpeg(folder / "a.jpg", size=(800, 600), seed=3)
+    common = ("ingest", str(folder), "--case", "X", "--json")
+    fast = run(*common, data_dir=tmp_path / "fast")
+    reference = run(*common, "--pdq-mode", "reference", data_dir=tmp_path / "ref")
+    assert fast.returncode == 0, fast.stderr
+    assert reference.returncode == 0, reference.stderr
+    fast_run, fast_pdq = stored_pdq(tmp_path / "fast")
+    reference_run, reference_pdq = stored_pdq(tmp_path / "ref")
+    assert (fast_run, reference_run) == ("fast", "reference")
+    assert compare(fast_pdq, reference_pdq).distance <= 16
+    bad = run(*common, "--pdq-mode", "quick", data_dir=tmp_path / "bad")
+    assert bad.returncode == 2
+    assert "--pdq-mode must be fast or reference" in bad.stderr
