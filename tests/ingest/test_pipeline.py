@@ -62,8 +62,8 @@ def test_bad_input_is_recorded_and_the_run_goes_on(store: Store, seizure_dir: Pa
         assert len(errors) == len(expected)
         for relpath, fmt in fine.items():
             assert sightings[relpath].media.format == fmt
-        lying = sightings[b"lying.jpg"].media
-        assert lying.media_metadata.get("extension_mismatch") == "jpg"
+        assert sightings[b"lying.jpg"].extension_mismatch == "jpg"
+        assert sightings[b"DCIM/IMG_0001.jpg"].extension_mismatch is None
         assert sightings[b"caf\xe9-latin1.jpg"].path == "caf\\xe9-latin1.jpg"
     assert outcome.summary.errors == len(expected)
     assert outcome.summary.media_by_kind["image"] == 7

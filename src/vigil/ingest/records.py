@@ -54,6 +54,7 @@ class FileResult:
     error_stage: str | None = None
     error_reason: str | None = None
     sha256: str | None = None
+    extension_mismatch: str | None = None
 
     @classmethod
     def failed(

@@ -43,11 +43,12 @@ def _read_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _extension_note(path: bytes, sniffed: Sniffed) -> dict[str, str]:
+def _extension_mismatch(path: bytes, sniffed: Sniffed) -> str | None:
+    """The file's extension if it does not fit what the content is."""
     suffix = os.path.splitext(path)[1].decode("utf-8", "replace").lower().lstrip(".")
-    if sniffed.kind == "other" or not suffix or extension_fits(sniffed.format, suffix):
-        return {}
-    return {"extension_mismatch": suffix}
+    if not suffix or extension_fits(sniffed.format, suffix):
+        return None
+    return suffix
 
 
 def _image_record(
@@ -140,7 +141,5 @@ def process_file(root: bytes, task: FileTask, options: WorkerOptions) -> FileRes
     except Exception as exc:  # a decoder bug must cost one file, never the run
         reason = f"{sniffed.format}: unexpected {type(exc).__name__}: {exc}"
         return FileResult.failed(task, "internal", reason, hashes.sha256)
-    note = _extension_note(task.relpath, sniffed)
-    if note:
-        record = MediaRecord(**{**record.__dict__, "metadata": {**record.metadata, **note}})
-    return FileResult(task=task, media=record)
+    mismatch = _extension_mismatch(task.relpath, sniffed)
+    return FileResult(task=task, media=record, extension_mismatch=mismatch)

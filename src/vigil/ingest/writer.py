@@ -62,6 +62,7 @@ def write_results(
             "path_raw": result.task.relpath,
             "size": result.task.size,
             "mtime": result.task.mtime,
+            "extension_mismatch": result.extension_mismatch,
         }
         for result in results
         if result.media is not None

@@ -130,6 +130,8 @@ class Sighting(Base):
     path_raw: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(BigInteger)
     mtime: Mapped[float] = mapped_column(Float)
+    # The file's extension when it does not fit its content (renamed to hide it), else None.
+    extension_mismatch: Mapped[str | None] = mapped_column(String(32))
 
     media: Mapped[Media] = relationship()
 

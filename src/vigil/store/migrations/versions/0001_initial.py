@@ -137,6 +137,7 @@ def upgrade() -> None:
         sa.Column("path_raw", sa.LargeBinary(), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("mtime", sa.Float(), nullable=False),
+        sa.Column("extension_mismatch", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(
             ["ingest_run_id"],
             ["ingest_run.id"],
