@@ -74,7 +74,12 @@ def ingest(
         ),
     ] = "fast",
     timeout: Annotated[
-        float, typer.Option("--timeout", envvar="VIGIL_FILE_TIMEOUT", help="Seconds per file.")
+        float,
+        typer.Option(
+            "--timeout",
+            envvar="VIGIL_FILE_TIMEOUT",
+            help="Seconds a file may take, plus one per megabyte of it.",
+        ),
     ] = 120.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     data_dir: DataDir = None,

@@ -22,6 +22,8 @@ from vigil.ingest.worker import WorkerOptions, process_file
 
 # Tasks sent to a worker ahead of its current one, so it never waits on the parent.
 _QUEUE_DEPTH = 4
+# Large files (long videos) get more time: this many extra seconds per megabyte.
+SECONDS_PER_MEGABYTE = 1.0
 
 
 def _serve(connection: Connection, root: bytes, options: WorkerOptions) -> None:
@@ -124,9 +126,16 @@ class WorkerPool:
             yield result
         now = time.monotonic()
         for worker in list(busy.values()):
-            if worker in self._workers and worker.pending and now - worker.since > self.timeout:
-                reason = f"gave up after {self.timeout:g} s (time limit per file)"
+            if worker not in self._workers or not worker.pending:
+                continue
+            limit = self.limit_for(worker.pending[0])
+            if now - worker.since > limit:
+                reason = f"gave up after {limit:.1f} s (time limit for this file)"
                 yield self._retire(worker, queue, "timeout", reason)
+
+    def limit_for(self, task: FileTask) -> float:
+        """Seconds ``task`` may take: the base limit plus time in proportion to its size."""
+        return self.timeout + task.size / 1e6 * SECONDS_PER_MEGABYTE
 
     def close(self) -> None:
         """Stop every worker."""
