@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import io
 import os
+import statistics
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,3 +134,12 @@ def build_photo_set(spec: PhotoSetSpec, out: Path, workers: int | None = None) -
                 job.result()
         done.touch()
     return sorted(folder.glob("*.jpg"))
+
+
+def describe(paths: Sequence[Path]) -> str:
+    """How many files and how heavy, for the report."""
+    sizes = [path.stat().st_size / 1e6 for path in paths]
+    return (
+        f"{len(paths)} JPEGs, {min(sizes):.2f}-{max(sizes):.2f} MB "
+        f"(median {statistics.median(sizes):.2f} MB)"
+    )

@@ -1,30 +1,27 @@
 """Ingest throughput: `vigil ingest` against Meta's threatexchange and against the floor.
 
-Builds two photo sets (phone-size 4032x3024 JPEGs of 2-4 MB and 1024x768 JPEGs, see
-``_photos.py``) and measures, on the same files and at equal cores, files per second of:
+On two photo sets (phone-size 4032x3024 JPEGs of 2-4 MB, and 1024x768 JPEGs; ``_photos.py``)
+and at equal cores, files per second of:
 
-* the **floor**: the work no pipeline can skip. Read each file, its SHA-256, SHA-1 and MD5,
+* the **floor**, the work no pipeline can skip: read each file, its SHA-256, SHA-1 and MD5,
   and a draft decode (JPEG entropy decoding cannot be skipped), nothing else. The draft is
-  the one Vigil's fast PDQ path asks for, ``draft("L", (256, 256))``; the same decode in RGB
-  is shown beside it.
-* **threatexchange**: Meta's library hashing the files as HMA does, ``PdqSignal`` (PDQ of the
-  full-resolution photo) plus its MD5 signal, from its own virtual environment.
-* **vigil ingest**: the installed command end to end in a subprocess with a fresh data
-  directory: start-up, walking, hashing, metadata, database writes and summary.
+  the one Vigil's fast PDQ path asks for (luma, ``vigil.signals.pdq.FAST_DRAFT_SIDE``); the
+  same decode in RGB is shown beside it.
+* **threatexchange**, Meta's library as HMA uses it: ``PdqSignal`` (PDQ of the full-size
+  photo) and its MD5 signal, in its own virtual environment.
+* **vigil ingest**, the installed command in a subprocess with a fresh data directory:
+  start-up, walk, hashing, metadata, database writes, summary.
 
-"1 core" pins everything to CPU 0 with ``taskset``; "all cores" gives threatexchange and the
-floor a process pool as large as Vigil's ``--workers``. Files are in the page cache: each
-measurement follows a warm-up run (for threatexchange, on the first files only). Vigil's fixed
-cost is measured apart (an empty folder; a folder of one file per worker, which also starts
-the workers), and its steady rate is ``(N - w) / (T(N) - T(w))``: what a large seizure sees.
-
-Run from the repository root with the project's interpreter:
+"1 core" pins all to CPU 0 with ``taskset``; "all cores" gives the floor and threatexchange
+a process pool as large as Vigil's ``--workers``. Files are in the page cache, and each
+contender is warmed up first. Vigil's fixed cost is measured apart (an empty folder; one
+file per worker, which also starts the workers); its steady rate, what a large seizure sees,
+is ``(N - w) / (T(N) - T(w))``.
 
     .venv/bin/python bench/ingest.py [--photos 60] [--small 200] [--skip-threatexchange]
 
-The script also serves as its own hashing worker (``ingest.py hash ...``), run by the
-threatexchange environment's interpreter: so that it can, the top level imports only the
-standard library.
+The script is also its own hashing worker (``ingest.py hash ...``), which the threatexchange
+environment's interpreter runs: hence only the standard library at the top level.
 """
 
 from __future__ import annotations
@@ -38,7 +35,6 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,11 +47,9 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 THREATEXCHANGE_VERSION = "1.2.17"
-# The draft Vigil's fast PDQ path requests (vigil.signals.pdq.FAST_DRAFT_SIDE): libjpeg picks
-# the largest 1/2..1/8 reduction that keeps both sides at least this long.
-DRAFT_SIDE = 256
-# Files threatexchange hashes to warm up: a full warm-up run would cost minutes.
-THREATEXCHANGE_WARMUP_FILES = 8
+# Files hashed to warm up (imports, the pool): the page cache is warmed by reading every file.
+WARMUP_FILES = 8
+THREATEXCHANGE_WARMUP_FILES = 2
 # The issue's target: Vigil's steady rate at least this share of the floor's.
 TARGET_SHARE = 0.85
 
@@ -63,8 +57,11 @@ TARGET_SHARE = 0.85
 # ---- the hashing worker (runs in either environment: standard library at the top level) ----
 
 
-def _floor(mode: str, path: str) -> int:
-    """The unavoidable work on one file: read, three digests, draft decode."""
+def _floor(mode: str, draft_side: int, path: str) -> int:
+    """The unavoidable work on one file: read, three digests, draft decode.
+
+    libjpeg picks the largest 1/2..1/8 reduction keeping both sides at least ``draft_side``.
+    """
     from PIL import Image
 
     with open(path, "rb") as handle:
@@ -73,7 +70,7 @@ def _floor(mode: str, path: str) -> int:
     hashlib.sha1(data, usedforsecurity=False).hexdigest()
     hashlib.md5(data, usedforsecurity=False).hexdigest()
     with Image.open(io.BytesIO(data)) as image:
-        image.draft(mode, (DRAFT_SIDE, DRAFT_SIDE))
+        image.draft(mode, (draft_side, draft_side))
         image.load()
         return image.width
 
@@ -95,11 +92,14 @@ def _threatexchange(path: str) -> str:
     return pdq + md5
 
 
-HASHERS: dict[str, Callable[[str], object]] = {
-    "floor-L": functools.partial(_floor, "L"),
-    "floor-RGB": functools.partial(_floor, "RGB"),
-    "threatexchange": _threatexchange,
-}
+HASHERS = ("floor-L", "floor-RGB", "threatexchange")
+
+
+def _hasher(name: str, draft_side: int) -> Callable[[str], object]:
+    if name == "threatexchange":
+        _threatexchange_signals()  # import before forking, as a long-lived service would
+        return _threatexchange
+    return functools.partial(_floor, name.removeprefix("floor-"), draft_side)
 
 
 def _started(_: int) -> int:
@@ -107,11 +107,9 @@ def _started(_: int) -> int:
     return os.getpid()
 
 
-def run_hasher(name: str, paths: Sequence[str], workers: int) -> float:
+def run_hasher(name: str, paths: Sequence[str], workers: int, draft_side: int) -> float:
     """Seconds to hash ``paths`` with hasher ``name`` on ``workers`` processes."""
-    hasher = HASHERS[name]
-    if name == "threatexchange":
-        _threatexchange_signals()  # import before forking, as a long-lived service would
+    hasher = _hasher(name, draft_side)
     if workers == 1:
         start = time.perf_counter()
         for path in paths:
@@ -145,63 +143,61 @@ def _pinned(cores: int) -> list[str]:
     return ["taskset", "-c", "0"] if cores == 1 else []
 
 
-def _warm_page_cache(paths: Sequence[Path]) -> None:
-    for path in paths:
-        path.read_bytes()
+@dataclass(frozen=True)
+class Hasher:
+    """The hashing worker ``name`` run by ``python`` over the files listed in ``listing``."""
+
+    python: Path
+    name: str
+    listing: Path
+    cores: int
+    draft_side: int = 0
+
+    def seconds(self, limit: int | None = None) -> float:
+        """Time to hash the listed files (the first ``limit`` of them), start-up excluded."""
+        command = [
+            *_pinned(self.cores), str(self.python), __file__, "hash", self.name,
+            str(self.listing), "--workers", str(self.cores), "--draft-side", str(self.draft_side),
+        ]  # fmt: skip
+        if limit is not None:
+            command += ["--limit", str(limit)]
+        return float(subprocess.run(command, check=True, capture_output=True).stdout)
 
 
-def measure_hasher(
-    python: Path,
-    name: str,
-    paths: Sequence[Path],
-    cores: int,
-    *,
-    repeats: int = 1,
-    warmup: int | None = None,
-) -> Result:
-    """The fastest of ``repeats`` runs of the hashing worker under ``python``.
+@dataclass(frozen=True)
+class VigilCommand:
+    """The installed `vigil` CLI, run on ``cores`` workers (pinned to CPU 0 when one)."""
 
-    They follow a warm-up run on the first ``warmup`` files (default: all of them).
-    """
-    listing = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)  # noqa: SIM115
-    with listing:
-        listing.write("\n".join(str(p) for p in paths))
-    command = [*_pinned(cores), str(python), __file__, "hash", name, "--workers", str(cores)]
-    try:
-        _warm_page_cache(paths)
-        warm = [*command, listing.name, "--limit", str(warmup or len(paths))]
-        subprocess.run(warm, check=True, capture_output=True)
-        seconds = min(
-            float(subprocess.run([*command, listing.name], check=True, capture_output=True).stdout)
-            for _ in range(repeats)
-        )
-    finally:
-        os.unlink(listing.name)
-    return Result(name, len(paths), seconds)
+    vigil: Path
+    cores: int
+    scratch: Path
 
+    def seconds(self, folder: Path, files: int) -> float:
+        """Wall time of one `vigil ingest` of ``folder`` into a fresh data directory.
 
-def _vigil_seconds(vigil: Path, folder: Path, files: int, workers: int, out: Path) -> float:
-    """Wall time of one `vigil ingest` of ``folder`` into a fresh data directory."""
-    data_dir = Path(tempfile.mkdtemp(prefix="vigil-data-", dir=out))
-    command = [
-        *_pinned(workers),
-        str(vigil), "ingest", str(folder), "--case", "BENCH-1", "--workers", str(workers),
-        "--pdq-mode", "fast", "--json", "--data-dir", str(data_dir),
-    ]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-    try:
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, env=env)
-        seconds = time.perf_counter() - start
-    finally:
-        shutil.rmtree(data_dir)
-    if done.returncode != 0:
-        sys.exit(f"vigil ingest failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    summary = json.loads(done.stdout)
-    images = summary["media_by_kind"].get("image", 0)
-    if summary["files"] != files or images != files or summary["errors"]:
-        sys.exit(f"vigil ingest of {folder} did not store {files} images: {summary}")
-    return seconds
+        Exits if the run fails or does not store ``files`` distinct images.
+        """
+        data_dir = Path(tempfile.mkdtemp(prefix="vigil-data-", dir=self.scratch))
+        command = [
+            *_pinned(self.cores),
+            str(self.vigil), "ingest", str(folder), "--case", "BENCH-1",
+            "--workers", str(self.cores), "--pdq-mode", "fast", "--json",
+            "--data-dir", str(data_dir),
+        ]  # fmt: skip
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+        try:
+            start = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, env=env)
+            seconds = time.perf_counter() - start
+        finally:
+            shutil.rmtree(data_dir)
+        if done.returncode != 0:
+            sys.exit(f"vigil ingest failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        summary = json.loads(done.stdout)
+        images = summary["media_by_kind"].get("image", 0)
+        if summary["files"] != files or images != files or summary["errors"]:
+            sys.exit(f"vigil ingest of {folder} did not store {files} images: {summary}")
+        return seconds
 
 
 def _linked_folder(paths: Sequence[Path], folder: Path) -> Path:
@@ -214,49 +210,88 @@ def _linked_folder(paths: Sequence[Path], folder: Path) -> Path:
 
 
 @dataclass(frozen=True)
-class VigilTimes:
-    """Vigil's fixed costs and its runs over the whole set, at one core count."""
+class Options:
+    """What to run, from the command line."""
 
-    empty: float
-    baseline_files: int
-    baseline: float
-    full: Result
+    phone: int
+    small: int
+    repeats: int
+    out: Path
+    vigil: Path
+    threatexchange_python: Path | None
+    threatexchange_files: int
+
+
+@dataclass(frozen=True)
+class SetTimes:
+    """Everything measured on one photo set at one core count; Vigil's as wall times."""
+
+    floor: Result
+    floor_rgb: Result
+    threatexchange: Result | None
+    vigil_empty: float
+    vigil_baseline: Result
+    vigil: Result
 
     @property
-    def steady(self) -> Result | None:
-        """The rate once started: extra files over extra time beyond the baseline run.
+    def vigil_steady(self) -> Result | None:
+        """Vigil's rate once started: extra files over extra time beyond the baseline run.
 
         None when the extra time is not positive: the noise in start-up swamped the work.
         """
-        extra_seconds = self.full.seconds - self.baseline
+        extra_seconds = self.vigil.seconds - self.vigil_baseline.seconds
         if extra_seconds <= 0:
             return None
-        extra_files = self.full.files - self.baseline_files
+        extra_files = self.vigil.files - self.vigil_baseline.files
         return Result("vigil ingest (steady)", extra_files, extra_seconds)
 
 
-def measure_vigil(
-    vigil: Path, paths: Sequence[Path], cores: int, out: Path, repeats: int = 1
-) -> VigilTimes:
-    """`vigil ingest` on an empty folder, on one file per worker, and on every file.
+def measure_set(paths: Sequence[Path], cores: int, options: Options) -> SetTimes:
+    """Floor, threatexchange and Vigil on ``paths``, each the fastest of the repeats.
 
-    Each is the fastest of ``repeats`` runs, after a warm-up run on every file.
+    Repeats go round the contenders in turn, so that a busy spell on the machine slows all of
+    them rather than one. Threatexchange runs once, on the first files only: it is the slowest
+    by far, and its time per file has no fixed part to average out.
     """
-    scratch = out / "vigil-folders"
+    scratch = options.out / "scratch"
+    listing = scratch / f"{paths[0].parent.name}.txt"
+    listing.write_text("\n".join(str(p) for p in paths))
+    from vigil.signals.pdq import FAST_DRAFT_SIDE  # the floor decodes as Vigil does
+
+    python = Path(sys.executable)
+    floor = Hasher(python, "floor-L", listing, cores, FAST_DRAFT_SIDE)
+    floor_rgb = Hasher(python, "floor-RGB", listing, cores, FAST_DRAFT_SIDE)
+    vigil = VigilCommand(options.vigil, cores, scratch)
     empty = _linked_folder([], scratch / "empty")
     baseline = _linked_folder(paths[:cores], scratch / f"baseline-{cores}")
-    folder = paths[0].parent
-    _warm_page_cache(paths)
-    _vigil_seconds(vigil, folder, len(paths), cores, out)  # warm-up
-
-    def best(folder: Path, files: int) -> float:
-        return min(_vigil_seconds(vigil, folder, files, cores, out) for _ in range(repeats))
-
-    return VigilTimes(
-        empty=best(empty, 0),
-        baseline_files=cores,
-        baseline=best(baseline, cores),
-        full=Result("vigil ingest (end to end)", len(paths), best(folder, len(paths))),
+    for path in paths:  # into the page cache
+        path.read_bytes()
+    floor.seconds(limit=WARMUP_FILES)
+    floor_rgb.seconds(limit=WARMUP_FILES)
+    vigil.seconds(baseline, cores)
+    contenders: dict[str, Callable[[], float]] = {
+        "floor": floor.seconds,
+        "floor_rgb": floor_rgb.seconds,
+        "empty": lambda: vigil.seconds(empty, 0),
+        "baseline": lambda: vigil.seconds(baseline, cores),
+        "full": lambda: vigil.seconds(paths[0].parent, len(paths)),
+    }
+    runs = [{key: run() for key, run in contenders.items()} for _ in range(options.repeats)]
+    best = {key: min(times[key] for times in runs) for key in contenders}
+    threatexchange = None
+    if options.threatexchange_python is not None:
+        sample = min(options.threatexchange_files, len(paths))
+        hasher = Hasher(options.threatexchange_python, "threatexchange", listing, cores)
+        hasher.seconds(limit=THREATEXCHANGE_WARMUP_FILES)
+        label = "threatexchange" + (f" (first {sample})" if sample < len(paths) else "")
+        threatexchange = Result(label, sample, hasher.seconds(limit=sample))
+    return SetTimes(
+        floor=Result("floor, draft L", len(paths), best["floor"]),
+        floor_rgb=Result("floor, draft RGB", len(paths), best["floor_rgb"]),
+        threatexchange=threatexchange,
+        vigil_empty=best["empty"],
+        vigil_baseline=Result("vigil ingest (baseline)", cores, best["baseline"]),
+        vigil=Result("vigil ingest (end to end)", len(paths), best["full"]),
     )
 
 
@@ -302,90 +337,69 @@ def _machine() -> list[str]:
     ]
 
 
-def _describe_set(label: str, paths: Sequence[Path]) -> str:
-    sizes = [p.stat().st_size / 1e6 for p in paths]
-    return (
-        f"- {label}: {len(paths)} JPEGs, {min(sizes):.2f}-{max(sizes):.2f} MB "
-        f"(median {statistics.median(sizes):.2f} MB)"
-    )
-
-
 def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-@dataclass(frozen=True)
-class Options:
-    """What to run, from the command line."""
-
-    phone: int
-    small: int
-    skip_threatexchange: bool
-    repeats: int
-    out: Path
-    vigil: Path
+def _report_set(label: str, cores: int, times: SetTimes) -> tuple[list[str], str, str]:
+    """Table rows, the fixed-cost row and the verdict for one photo set at one core count."""
+    cores_label = "1 (pinned)" if cores == 1 else f"{cores} (all)"
+    floor, te, steady = times.floor, times.threatexchange, times.vigil_steady
+    measured = [floor, times.floor_rgb, *([te] if te else []), *([steady] if steady else [])]
+    rows = [_row(label, cores_label, r, floor, te) for r in [*measured, times.vigil]]
+    fixed = (
+        f"| {label} | {cores_label} | {times.vigil_empty:.2f} | {times.vigil_baseline.files} | "
+        f"{times.vigil_baseline.seconds:.2f} |"
+    )
+    if steady is None:
+        verdict = "cannot tell, start-up noise exceeded the work: use more photos"
+    else:
+        share = steady.rate / floor.rate
+        met = "met" if share >= TARGET_SHARE else "NOT met"
+        verdict = f"steady rate {100 * share:.0f}% of the floor's, {met}"
+    return rows, fixed, f"- {label}, {cores_label}: {verdict}"
 
 
 def benchmark(options: Options) -> str:
     """Run every measurement and return the report as markdown."""
-    from _photos import PHONE, SMALL, build_photo_set
+    from _photos import PHONE, SMALL, build_photo_set, describe
 
-    options.out.mkdir(parents=True, exist_ok=True)
+    (options.out / "scratch").mkdir(parents=True, exist_ok=True)
     photo_sets = {
         "4032x3024": build_photo_set(replace(PHONE, count=options.phone), options.out),
         "1024x768": build_photo_set(replace(SMALL, count=options.small), options.out),
     }
-    te_python = None if options.skip_threatexchange else threatexchange_python(options.out)
     all_cores = len(os.sched_getaffinity(0))
     load_before = _load()
     rows, fixed, verdicts = [], [], []
     for label, paths in photo_sets.items():
         for cores in sorted({1, all_cores}):
-            cores_label = "1 (pinned)" if cores == 1 else f"{cores} (all)"
-            print(f"measuring {label} on {cores_label} core(s)...", file=sys.stderr)
-            python = Path(sys.executable)
-            repeats = options.repeats
-            floor = measure_hasher(python, "floor-L", paths, cores, repeats=repeats)
-            floor_rgb = measure_hasher(python, "floor-RGB", paths, cores, repeats=repeats)
-            te = None
-            if te_python is not None:  # one run: it is the slowest by far
-                warm = THREATEXCHANGE_WARMUP_FILES
-                te = measure_hasher(te_python, "threatexchange", paths, cores, warmup=warm)
-            vigil = measure_vigil(options.vigil, paths, cores, options.out, repeats)
-            steady = vigil.steady
-            measured = [floor, floor_rgb, *([te] if te else []), *([steady] if steady else [])]
-            rows += [_row(label, cores_label, r, floor, te) for r in [*measured, vigil.full]]
-            fixed.append(
-                f"| {label} | {cores_label} | {vigil.empty:.2f} | {vigil.baseline_files} | "
-                f"{vigil.baseline:.2f} |"
+            print(f"measuring {label} on {cores} core(s)...", file=sys.stderr)
+            set_rows, set_fixed, verdict = _report_set(
+                label, cores, measure_set(paths, cores, options)
             )
-            if steady is None:
-                verdict = "cannot tell, start-up noise exceeded the work: use more photos"
-            else:
-                share = steady.rate / floor.rate
-                verdict = (
-                    f"{100 * share:.0f}% of the floor, {'met' if share >= 0.85 else 'NOT met'}"
-                )
-            verdicts.append(f"- {label}, {cores_label}: {verdict}")
-    shutil.rmtree(options.out / "vigil-folders", ignore_errors=True)
+            rows += set_rows
+            fixed.append(set_fixed)
+            verdicts.append(verdict)
+    shutil.rmtree(options.out / "scratch", ignore_errors=True)
     return "\n".join([
         f"Measured {date.today().isoformat()}, load average {load_before} before and "
         f"{_load()} after (1, 5, 15 min).",
         "",
         *_machine(),
-        *(_describe_set(label, paths) for label, paths in photo_sets.items()),
+        *(f"- {label}: {describe(paths)}" for label, paths in photo_sets.items()),
         "",
         "| photos | cores | method | ms / file | files / s | of floor | vs threatexchange |",
         "| --- | --- | --- | ---: | ---: | ---: | ---: |",
         *rows,
         "",
-        "Vigil's fixed cost (seconds, end to end): empty folder; one file per worker.",
+        "Vigil's fixed cost, seconds end to end: an empty folder, and one file per worker.",
         "",
         "| photos | cores | empty folder | files | one file per worker |",
         "| --- | --- | ---: | ---: | ---: |",
         *fixed,
         "",
-        "Target, Vigil's steady rate at least 85% of the floor's:",
+        f"Target, Vigil's steady rate at least {TARGET_SHARE:.0%} of the floor's:",
         *verdicts,
     ])  # fmt: skip
 
@@ -395,13 +409,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command")
     worker = commands.add_parser("hash", help="(internal) hash listed files, print seconds")
-    worker.add_argument("hasher", choices=sorted(HASHERS))
+    worker.add_argument("hasher", choices=HASHERS)
     worker.add_argument("listing", type=Path, help="text file, one path a line")
     worker.add_argument("--workers", type=int, default=1)
     worker.add_argument("--limit", type=int, help="hash only the first LIMIT files")
+    worker.add_argument("--draft-side", type=int, default=0, help="floor: draft decode size")
     parser.add_argument("--photos", type=int, default=60, help="phone-size photos (4032x3024)")
     parser.add_argument("--small", type=int, default=200, help="1024x768 photos")
     parser.add_argument("--skip-threatexchange", action="store_true", help="no threatexchange")
+    parser.add_argument(
+        "--threatexchange-files", type=int, default=16, help="files threatexchange hashes"
+    )
     parser.add_argument(
         "--repeats", type=int, default=2, help="runs of floor and vigil; the fastest counts"
     )
@@ -412,14 +430,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "hash":
         paths = args.listing.read_text().splitlines()[: args.limit]
-        print(f"{run_hasher(args.hasher, paths, args.workers):.6f}")
+        print(f"{run_hasher(args.hasher, paths, args.workers, args.draft_side):.6f}")
         return
-    report = benchmark(
-        Options(
-            args.photos, args.small, args.skip_threatexchange, args.repeats, args.out, args.vigil
-        )
+    te_python = None if args.skip_threatexchange else threatexchange_python(args.out)
+    options = Options(
+        phone=args.photos,
+        small=args.small,
+        repeats=args.repeats,
+        out=args.out,
+        vigil=args.vigil,
+        threatexchange_python=te_python,
+        threatexchange_files=args.threatexchange_files,
     )
-    print(report)
+    print(benchmark(options))
 
 
 if __name__ == "__main__":
