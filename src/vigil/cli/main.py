@@ -164,6 +164,7 @@ def serve(
     from vigil.web.app import create_app
 
     store = open_store(data_dir, database_url)
+    out.print(f"Vigil web UI on http://{host}:{port}/ (Ctrl-C to stop)", highlight=False)
     uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
 
 
