@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import statistics
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -49,10 +50,13 @@ class PhotoSetSpec:
             raise ValueError(f"photo size must be even, got {self.width}x{self.height}")
 
     @property
-    def folder_name(self) -> str:
-        """Cache folder name: every parameter that changes the files is in it."""
+    def cache_name(self) -> str:
+        """Name of the cache of made photos: every parameter that changes a file is in it.
+
+        The count is not: photo ``i`` is the same whatever the count, so sets share files.
+        """
         return (
-            f"photos-v{_FORMAT_VERSION}-{self.width}x{self.height}-n{self.count}"
+            f"photos-v{_FORMAT_VERSION}-{self.width}x{self.height}"
             f"-noise{self.noise_sigma:g}-q{self.quality}-seed{self.seed}"
         )
 
@@ -117,23 +121,38 @@ def render_photo(spec: PhotoSetSpec, index: int) -> bytes:
     return buffer.getvalue()
 
 
-def _write_photo(spec: PhotoSetSpec, index: int, folder: Path) -> None:
-    (folder / f"IMG_{index:04d}.jpg").write_bytes(render_photo(spec, index))
+def _photo_name(index: int) -> str:
+    return f"IMG_{index:04d}.jpg"
+
+
+def _make_photo(spec: PhotoSetSpec, index: int, cache: Path) -> None:
+    # Written aside then renamed, so a file in the cache is always a whole photo.
+    partial = cache / f".{_photo_name(index)}.partial"
+    partial.write_bytes(render_photo(spec, index))
+    partial.rename(cache / _photo_name(index))
 
 
 def build_photo_set(spec: PhotoSetSpec, out: Path, workers: int | None = None) -> list[Path]:
-    """The files of ``spec`` under ``out``, made on ``workers`` processes unless cached."""
-    folder = out / spec.folder_name
-    # The marker sits beside the folder, not in it, so that ingesting the folder does not see it.
-    done = out / f"{spec.folder_name}.complete"
-    if not done.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
+    """A folder under ``out`` holding exactly the ``spec.count`` photos of ``spec``.
+
+    Photos are made on ``workers`` processes, only those not yet in the cache; the folder
+    holds hard links to them, so that sets of different sizes share the files.
+    """
+    cache = out / spec.cache_name
+    cache.mkdir(parents=True, exist_ok=True)
+    missing = [i for i in range(spec.count) if not (cache / _photo_name(i)).is_file()]
+    if missing:
         with ProcessPoolExecutor(workers or os.cpu_count()) as pool:
-            jobs = [pool.submit(_write_photo, spec, i, folder) for i in range(spec.count)]
-            for job in jobs:
+            for job in [pool.submit(_make_photo, spec, i, cache) for i in missing]:
                 job.result()
-        done.touch()
-    return sorted(folder.glob("*.jpg"))
+    folder = out / f"{spec.cache_name}-n{spec.count}"
+    names = [_photo_name(i) for i in range(spec.count)]
+    if not folder.is_dir() or sorted(p.name for p in folder.iterdir()) != names:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        for name in names:
+            os.link(cache / name, folder / name)
+    return [folder / name for name in names]
 
 
 def describe(paths: Sequence[Path]) -> str:
