@@ -23,7 +23,8 @@ system-deps:
 	else echo "chromium missing and not root: browser tests will skip"; fi
 
 run: $(BIN)/vigil
-	$(BIN)/vigil demo build $(DEMO_DIR)
+	$(BIN)/vigil demo build $(DEMO_DIR) --bank $(DEMO_DIR)-bank.json
+	$(BIN)/vigil bank import $(DEMO_DIR)-bank.json --bank demo-known --create --data-dir $(DATA_DIR)
 	$(BIN)/vigil ingest $(DEMO_DIR) --case DEMO-1 --seizure demo-phone --data-dir $(DATA_DIR)
 	$(BIN)/vigil serve --data-dir $(DATA_DIR)
 
@@ -38,4 +39,4 @@ lint: $(BIN)/vigil
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DIR) $(DEMO_DIR)-bank.json $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

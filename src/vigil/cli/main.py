@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from vigil.cli.render import print_summary
-from vigil.config import DATA_DIR_ENV, DATABASE_URL_ENV, load_settings
-from vigil.store.db import Store, StoreError
+from vigil.cli.banks import bank_app
+from vigil.cli.common import DatabaseUrl, DataDir, err, fail, open_store, out
+from vigil.cli.matches import match_app, report
 
 app = typer.Typer(
     help="Vigil: victim-identification and intelligence-sharing database.",
@@ -23,36 +22,9 @@ db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 demo_app = typer.Typer(help="The benign demo seizure.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
-
-err = Console(stderr=True)
-out = Console()
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", envvar=DATA_DIR_ENV, help="Data directory (default ./vigil-data)."),
-]
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        envvar=DATABASE_URL_ENV,
-        help="SQLAlchemy URL of the database (default: SQLite file in the data directory).",
-    ),
-]
-
-
-def fail(message: str) -> typer.Exit:
-    """Print a one-line error and return the exit to raise (code 2)."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
-
-
-def open_store(data_dir: Path | None, database_url: str | None) -> Store:
-    """The store for these options, or a one-line error."""
-    try:
-        return Store(load_settings(data_dir, database_url))
-    except StoreError as exc:
-        raise fail(str(exc)) from None
+app.add_typer(bank_app, name="bank")
+app.add_typer(match_app, name="match")
+app.command("report")(report)
 
 
 @app.command()
@@ -87,8 +59,10 @@ def ingest(
 ) -> None:
     """Ingest a folder of seized media: hash, read metadata, store. Resumes if interrupted."""
     from vigil.cli.progress import IngestProgressBar
+    from vigil.cli.render import print_summary, print_triage
     from vigil.ingest.pipeline import IngestInputError, IngestRequest
     from vigil.ingest.pipeline import ingest as run_ingest
+    from vigil.reports.triage import CLASSES
 
     if pdq_mode not in ("fast", "reference"):
         raise fail(f"--pdq-mode must be fast or reference, not {pdq_mode!r}")
@@ -118,10 +92,18 @@ def ingest(
             "run_id": outcome.run_id,
             "resumed": outcome.resumed,
             **outcome.summary.to_json(),
+            "triage": {
+                "media": outcome.triage.media,
+                "classes": outcome.triage.classes,
+                "percentages": {k: round(outcome.triage.share(k), 2) for k in CLASSES},
+                "low_quality_pictures": outcome.triage.low_quality_pictures,
+                "low_quality_frames": outcome.triage.low_quality_frames,
+            },
         }
         out.print_json(json.dumps(document))
     else:
         print_summary(out, outcome.summary, resumed=outcome.resumed)
+        print_triage(out, outcome.triage)
 
 
 @db_app.command("upgrade")
@@ -135,18 +117,26 @@ def db_upgrade(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> No
 @demo_app.command("build")
 def demo_build(
     directory: Annotated[Path, typer.Argument(help="Folder to write the demo seizure into.")],
+    bank: Annotated[
+        Path | None,
+        typer.Option(
+            "--bank", help="Where to write the demo hash bank (default: DIRECTORY-bank.json)."
+        ),
+    ] = None,
 ) -> None:
-    """Build the deterministic, benign demo seizure."""
+    """Build the deterministic, benign demo seizure and its hash bank."""
     from vigil.demo.build import DemoBuildError, build_demo_seizure
 
+    bank = bank or directory.with_name(f"{directory.name}-bank.json")
     try:
-        manifest = build_demo_seizure(directory)
+        manifest = build_demo_seizure(directory, bank)
     except DemoBuildError as exc:
         raise fail(str(exc)) from None
     counts = ", ".join(
         f"{count} {what.replace('_', ' ')}" for what, count in manifest.counts().items()
     )
     out.print(f"demo seizure written to {directory}: {counts}", highlight=False)
+    out.print(f"demo hash bank written to {bank}", highlight=False)
 
 
 @app.command()

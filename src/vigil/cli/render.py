@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
+
 from rich.console import Console
 from rich.table import Table
 
 from vigil.ingest.summary import SeizureSummary
+from vigil.reports.render import headline
+from vigil.reports.triage import TriageReport
 
 
 def print_summary(console: Console, summary: SeizureSummary, *, resumed: bool) -> None:
@@ -28,3 +32,22 @@ def print_summary(console: Console, summary: SeizureSummary, *, resumed: bool) -
         for reason, count in summary.errors_by_reason.items():
             errors.add_row(reason, f"{count:,}")
         console.print(errors)
+
+
+def print_triage(console: Console, triage: TriageReport) -> None:
+    """Print the known / new breakdown that ends every ingest (the report's headline)."""
+    table = Table(title=f"Known and new ({triage.media:,} pictures and videos)")
+    table.add_column("class")
+    table.add_column("media", justify="right")
+    table.add_column("share", justify="right")
+    for label, count, share in headline(triage):
+        table.add_row(label, f"{count:,}", f"{share:.1f}%")
+    console.print(table)
+    if triage.low_quality_pictures or triage.low_quality_frames:
+        console.print(
+            f"not fuzzy-matched (PDQ quality < 50): {triage.low_quality_pictures:,} pictures, "
+            f"{triage.low_quality_frames:,} video frames",
+            highlight=False,
+        )
+    command = f"vigil report {shlex.quote(triage.seizure)} --case {shlex.quote(triage.case)}"
+    console.print(f"full report: {command} --format html -o report.html", highlight=False)

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from PIL import Image
 
 from vigil.demo import badfiles, edits, videos
+from vigil.demo.bank import demo_bank_entries, write_demo_bank
 from vigil.demo.errors import DemoBuildError
 from vigil.demo.manifest import DemoManifest, SeizureWriter
 from vigil.demo.samples import (
@@ -61,8 +62,10 @@ _Originals = dict[str, tuple[PurePosixPath, Image.Image]]
 _ODD_NAME = os.fsdecode(b"Pictures/caf\xe9 2019.jpg")  # Latin-1 "é": not valid UTF-8
 
 
-def build_demo_seizure(dest: Path) -> DemoManifest:
+def build_demo_seizure(dest: Path, bank: Path | None = None) -> DemoManifest:
     """Build the demo seizure in ``dest`` and return what was written.
+
+    With ``bank``, also write there the demo's hash bank (VICS JSON) listing some of it.
 
     ``dest`` must be missing, empty, or an earlier demo build (it holds the ``.vigil-demo``
     marker), which is deleted and rebuilt. Raises DemoBuildError when ``dest`` holds anything
@@ -80,6 +83,9 @@ def build_demo_seizure(dest: Path) -> DemoManifest:
     _write_documents(seizure, originals)
     _write_bad_files(seizure, originals, clips)
     seizure.symlink_loop("Pictures/Holiday 2022/Day 1/more")
+    if bank is not None:
+        paths = {name: path for name, (path, _) in originals.items()}
+        write_demo_bank(bank, demo_bank_entries(paths, seizure.content))
     return seizure.finish()
 
 

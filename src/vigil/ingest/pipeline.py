@@ -11,23 +11,25 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import select
 
+from vigil.banks.matching import MatchSettings, MatchStats, match_seizure
 from vigil.ingest.pool import WorkerPool
 from vigil.ingest.records import FileResult, FileTask
-from vigil.ingest.summary import SeizureSummary, summarize_seizure
+from vigil.ingest.summary import SeizureSummary
 from vigil.ingest.walk import walk
 from vigil.ingest.worker import PdqMode, WorkerOptions
 from vigil.ingest.writer import done_paths, write_results
+from vigil.reports.triage import TriageReport, build_report
 from vigil.store.db import Store
-from vigil.store.models import IngestRun, utcnow
+from vigil.store.models import IngestRun, Seizure, utcnow
 from vigil.store.repo import case_by_reference, default_agency, seizure_by_name
 
-UNFINISHED = ("running", "interrupted")
+UNFINISHED = ("running", "matching", "interrupted")
 
 
 class IngestInputError(Exception):
@@ -56,6 +58,7 @@ class IngestRequest:
     timeout: float = 120.0
     batch_size: int = 500
     video_seconds_per_frame: float = 1.0
+    match_settings: MatchSettings = field(default_factory=MatchSettings)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class IngestOutcome:
     resumed: bool
     processed: int
     summary: SeizureSummary
+    matches: MatchStats
+    triage: TriageReport
 
 
 def _open_run(store: Store, request: IngestRequest, root: Path) -> tuple[int, int, bool]:
@@ -164,7 +169,11 @@ def ingest(store: Store, request: IngestRequest, progress: Progress | None = Non
         flush()
         _finish_run(store, run_id, "interrupted", None)
         raise
+    # Matching is idempotent: if it is interrupted, the resumed run simply matches again.
+    _finish_run(store, run_id, "matching", None)
     with store.session() as session:
-        summary = summarize_seizure(session, seizure_id)
-    _finish_run(store, run_id, "completed", summary.files)
-    return IngestOutcome(run_id, seizure_id, resumed, processed, summary)
+        matches = match_seizure(session, seizure_id, request.match_settings)
+    with store.session() as session:
+        triage = build_report(session, session.get_one(Seizure, seizure_id))
+    _finish_run(store, run_id, "completed", triage.summary.files)
+    return IngestOutcome(run_id, seizure_id, resumed, processed, triage.summary, matches, triage)

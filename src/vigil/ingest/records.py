@@ -41,6 +41,7 @@ class MediaRecord:
     duration: float | None = None
     pdq: str | None = None
     pdq_quality: int | None = None
+    pdq_variants: dict[str, Any] | None = None
     vpdq: list[Any] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 

@@ -15,7 +15,7 @@ from vigil.media.metadata import read_metadata
 from vigil.media.sniff import HEADER_BYTES, Sniffed, extension_fits, sniff
 from vigil.media.video import probe_video
 from vigil.signals.crypto import CryptoHashes, hash_bytes, hash_stream
-from vigil.signals.pdq import hash_image_bytes
+from vigil.signals.pdq_variants import hash_image_variants
 from vigil.signals.vpdq import hash_video, to_json
 
 PdqMode = Literal["fast", "reference"]
@@ -55,7 +55,10 @@ def _image_record(
     data: bytes, hashes: CryptoHashes, sniffed: Sniffed, options: WorkerOptions
 ) -> MediaRecord:
     image = open_image_header(data)
-    pdq = hash_image_bytes(data, options.pdq_mode)
+    # Hashing decodes this very image, at reduced size for large JPEGs: take the size first.
+    width, height = image.size
+    variants = hash_image_variants(image, options.pdq_mode)
+    # After decoding, so that a PNG's eXIf chunk stored after the pixels is seen too.
     metadata = read_metadata(image).to_json()
     return MediaRecord(
         sha256=hashes.sha256,
@@ -65,10 +68,11 @@ def _image_record(
         kind="image",
         format=sniffed.format,
         mime=sniffed.mime,
-        width=image.width,
-        height=image.height,
-        pdq=pdq.hex,
-        pdq_quality=pdq.quality,
+        width=width,
+        height=height,
+        pdq=variants.hash.hex,
+        pdq_quality=variants.hash.quality,
+        pdq_variants=variants.to_json(),
         metadata=metadata,
     )
 

@@ -11,20 +11,13 @@ from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from vigil.ingest.records import FileResult, display_path
+from vigil.store.insert import insert_ignoring_duplicates
 from vigil.store.models import IngestError, Media, Sighting
 
 _CHUNK = 400
-
-
-def _insert(session: Session, table: Any) -> Any:
-    """An INSERT that skips rows whose unique key is already stored."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing()
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -51,7 +44,7 @@ def write_results(
             media_rows.setdefault(result.media.sha256, asdict(result.media))
     if media_rows:
         for chunk in _chunks(list(media_rows.values())):
-            session.execute(_insert(session, Media.__table__), list(chunk))
+            session.execute(insert_ignoring_duplicates(session, Media.__table__), list(chunk))
     ids = _media_ids(session, list(media_rows))
     sightings = [
         {
@@ -83,7 +76,7 @@ def write_results(
     ]
     for table, rows in ((Sighting.__table__, sightings), (IngestError.__table__, errors)):
         for chunk in _chunks(rows):
-            session.execute(_insert(session, table), list(chunk))
+            session.execute(insert_ignoring_duplicates(session, table), list(chunk))
 
 
 def done_paths(session: Session, seizure_id: int) -> set[bytes]:

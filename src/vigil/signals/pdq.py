@@ -9,6 +9,9 @@ Two ways to hash, one hash format:
   PDQ's luma) and at the smallest DCT scale (1/2..1/8) that keeps 512 px a side, takes the
   same 512x512 nearest samples as the reference from that, and runs PDQ in numpy. Other
   images take the reference path. ``bench/pdq_fidelity.py`` measures how close it stays.
+
+:func:`pdq_samples` gives the pixels a mode hashes, so that :mod:`vigil.signals.pdq_variants`
+can hash the picture turned, mirrored and trimmed from the same decode.
 """
 
 from dataclasses import dataclass
@@ -127,17 +130,58 @@ def _reference_grid(img: Image.Image, full_size: tuple[int, int], scale: int) ->
     )
 
 
-def _from_pdqhash(rgb: NDArray[np.uint8]) -> PdqHash:
-    vector, quality = pdqhash.compute(np.ascontiguousarray(rgb))
+def _reference_samples(img: Image.Image) -> NDArray[np.uint8]:
+    """The RGB the reference hashes: the image's own pixels, or its 512x512 samples."""
+    if max(img.size) > REFERENCE_SIDE:
+        img = _reference_grid(img, img.size, 1)
+    return _reference_rgb(img)
+
+
+def _fast_samples(img: Image.Image) -> NDArray[np.float32] | NDArray[np.uint8]:
+    """What fast mode hashes: the reference's samples of a large JPEG as luma, else its RGB."""
+    if img.format != "JPEG" or max(img.size) <= REFERENCE_SIDE:
+        return _reference_samples(decode_image(img))
+    width, height = img.size
+    drafted = img.draft("L", (FAST_DRAFT_SIDE, FAST_DRAFT_SIDE))
+    scale = 1 if drafted is None else round(width / drafted[1][2])
+    grid = _reference_grid(decode_image(img), (width, height), scale)
+    if grid.mode == "L":
+        return np.asarray(grid, dtype=np.float32)
+    # CMYK JPEGs cannot be decoded to grey directly (they still decode at reduced scale).
+    luma: NDArray[np.float32] = _reference_rgb(grid).astype(np.float32) @ _LUMA_WEIGHTS
+    return luma
+
+
+def pdq_samples(
+    data: bytes | Image.Image, mode: HashMode = "fast", *, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> NDArray[np.float32] | NDArray[np.uint8]:
+    """The pixels PDQ is computed from for the image in ``data``, by the given mode.
+
+    ``data`` is the file's bytes or the image :func:`open_image_header` opened from them, not
+    yet decoded (it is decoded here). Either float32 luma (fast mode on large JPEGs) or 8-bit
+    RGB (rows x columns x 3), at most 512 a side. Raises MediaError for files that cannot be
+    decoded (see :func:`open_image_header`) and ValueError for an unknown mode.
+    """
+    if mode not in ("fast", "reference"):
+        raise ValueError(f"unknown PDQ mode {mode!r}: use 'fast' or 'reference'")
+    img = data if isinstance(data, Image.Image) else open_image_header(data, max_pixels=max_pixels)
+    if mode == "fast":
+        return _fast_samples(img)
+    return _reference_samples(decode_image(img))
+
+
+def pdq_from_samples(samples: NDArray[np.float32] | NDArray[np.uint8]) -> PdqHash:
+    """PDQ of the pixels :func:`pdq_samples` returns."""
+    if samples.ndim == 2:
+        return PdqHash(*pdq_hex_from_luma(samples.astype(np.float32, copy=False)))
+    vector, quality = pdqhash.compute(np.ascontiguousarray(samples))
     # pdqhash returns bits most significant first, the order of the reference's hex output.
     return PdqHash(np.packbits(vector.astype(np.uint8)).tobytes().hex(), int(quality))
 
 
 def pdq_reference(img: Image.Image) -> PdqHash:
     """PDQ of a decoded image exactly as Meta's reference hasher computes it."""
-    if max(img.size) > REFERENCE_SIDE:
-        img = _reference_grid(img, img.size, 1)
-    return _from_pdqhash(_reference_rgb(img))
+    return pdq_from_samples(_reference_samples(img))
 
 
 def pdq_fast_from_bytes(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> PdqHash:
@@ -145,27 +189,11 @@ def pdq_fast_from_bytes(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) ->
 
     Raises MediaError for files that cannot be decoded (see :func:`open_image_header`).
     """
-    img = open_image_header(data, max_pixels=max_pixels)
-    if img.format != "JPEG" or max(img.size) <= REFERENCE_SIDE:
-        return pdq_reference(decode_image(img))
-    width, height = img.size
-    drafted = img.draft("L", (FAST_DRAFT_SIDE, FAST_DRAFT_SIDE))
-    scale = 1 if drafted is None else round(width / drafted[1][2])
-    grid = _reference_grid(decode_image(img), (width, height), scale)
-    if grid.mode == "L":
-        luma = np.asarray(grid, dtype=np.float32)
-    else:  # CMYK JPEGs cannot be decoded to grey directly (they still decode at reduced scale)
-        luma = _reference_rgb(grid).astype(np.float32) @ _LUMA_WEIGHTS
-    hex_digits, quality = pdq_hex_from_luma(luma)
-    return PdqHash(hex_digits, quality)
+    return pdq_from_samples(pdq_samples(data, "fast", max_pixels=max_pixels))
 
 
 def hash_image_bytes(
     data: bytes, mode: HashMode = "fast", *, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> PdqHash:
     """PDQ of the image in ``data`` by the given mode (see the module docstring)."""
-    if mode == "fast":
-        return pdq_fast_from_bytes(data, max_pixels=max_pixels)
-    if mode == "reference":
-        return pdq_reference(decode_image(open_image_header(data, max_pixels=max_pixels)))
-    raise ValueError(f"unknown PDQ mode {mode!r}: use 'fast' or 'reference'")
+    return pdq_from_samples(pdq_samples(data, mode, max_pixels=max_pixels))

@@ -5,6 +5,9 @@ PDQ blurs the luma with a two-pass Jarosz box filter (window ``ceil(side / 128)`
 them at their median. Blur and decimation are linear and separable, so for each image side
 they fold into one 64xN matrix (cached): a picture costs two small matrix products instead of
 filtering every pixel. Results match Meta's C++ code up to float rounding order.
+
+The hashes of the picture turned and mirrored (its dihedral variants) are computed from the
+turned samples themselves (see :func:`pdq_dihedral_from_luma` for why not from the DCT).
 """
 
 from functools import lru_cache
@@ -18,6 +21,7 @@ MIN_HASHABLE_SIDE = 5
 _JAROSZ_PASSES = 2
 _DCT_SIDE = 16
 _HASH_BITS = _DCT_SIDE * _DCT_SIDE
+_EMPTY_HEX = "0" * (_HASH_BITS // 4)
 
 
 def _dct_matrix() -> NDArray[np.float32]:
@@ -83,18 +87,95 @@ def _quality(grid: NDArray[np.float32]) -> int:
     return min(gradient_sum // 90, 100)
 
 
-def pdq_hex_from_luma(luma: NDArray[np.float32]) -> tuple[str, int]:
-    """PDQ of a luma image (rows x columns, values 0..255): 64 hex digits and quality 0..100."""
+def _grid_and_coefficients(
+    luma: NDArray[np.float32],
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """The 64x64 blurred samples of a luma image and their 16x16 DCT block."""
     rows, cols = luma.shape
-    if rows < MIN_HASHABLE_SIDE or cols < MIN_HASHABLE_SIDE:
-        return "0" * (_HASH_BITS // 4), 0
     row_taps, row_weights = _blur_and_decimate(rows)
     col_taps, col_weights = _blur_and_decimate(cols)
     band = np.einsum("ik,ikc->ic", row_weights, luma[row_taps])
     grid = np.einsum("jk,ijk->ij", col_weights, band[:, col_taps])
-    coefficients = (_DCT @ grid @ _DCT.T).ravel()
+    coefficients: NDArray[np.float32] = _DCT @ grid @ _DCT.T
+    return grid, coefficients
+
+
+def _hex_digits(blocks: NDArray[np.float32]) -> list[str]:
+    """Each 16x16 DCT block (stacked on the first axis) thresholded at its median, as hex."""
+    flat = blocks.reshape(len(blocks), _HASH_BITS)
     # Torben's median in the reference returns the lower of the two middle values.
-    median = np.partition(coefficients, _HASH_BITS // 2 - 1)[_HASH_BITS // 2 - 1]
+    medians = np.partition(flat, _HASH_BITS // 2 - 1, axis=1)[:, _HASH_BITS // 2 - 1]
     # Bit k of the hash is coefficient k; hex is written most significant bit first.
-    bits = coefficients[::-1] > median
-    return np.packbits(bits).tobytes().hex(), _quality(grid)
+    bits = flat[:, ::-1] > medians[:, None]
+    return [row.tobytes().hex() for row in np.packbits(bits, axis=1)]
+
+
+def pdq_hex_from_luma(luma: NDArray[np.float32]) -> tuple[str, int]:
+    """PDQ of a luma image (rows x columns, values 0..255): 64 hex digits and quality 0..100."""
+    if min(luma.shape) < MIN_HASHABLE_SIDE:
+        return _EMPTY_HEX, 0
+    grid, coefficients = _grid_and_coefficients(luma)
+    return _hex_digits(coefficients[None])[0], _quality(grid)
+
+
+#: The eight ways to turn or mirror a picture, named after the Pillow ``Image.Transpose``
+#: operation that performs each: rotations are counter-clockwise, "mirror_x" is
+#: FLIP_LEFT_RIGHT, "mirror_y" FLIP_TOP_BOTTOM, "transpose" swaps rows and columns (mirror in
+#: the main diagonal) and "transverse" mirrors in the other diagonal.
+DIHEDRAL_NAMES = (
+    "original",
+    "rotate90",
+    "rotate180",
+    "rotate270",
+    "mirror_x",
+    "mirror_y",
+    "transpose",
+    "transverse",
+)
+# Each variant as (mirror top-bottom, mirror left-right, then transpose) of the picture:
+# rot90(a) is a[:, ::-1].T, rot270(a) is a[::-1, :].T, and so on.
+_DIHEDRAL_STEPS = {
+    "original": (0, 0, False),
+    "rotate90": (0, 1, True),
+    "rotate180": (1, 1, False),
+    "rotate270": (1, 0, True),
+    "mirror_x": (0, 1, False),
+    "mirror_y": (1, 0, False),
+    "transpose": (0, 0, True),
+    "transverse": (1, 1, True),
+}
+
+
+def pdq_dihedral_from_luma(luma: NDArray[np.float32]) -> tuple[dict[str, str], int]:
+    """PDQ of a luma image and of its seven turned and mirrored copies, by DIHEDRAL_NAMES.
+
+    ``result["rotate90"]`` is the PDQ of the picture rotated 90 degrees counter-clockwise.
+    Meta's code derives the variants from the picture's own DCT, as if PDQ sampled a picture
+    symmetrically; it does not (cell centres and the blur window sit one pixel off when
+    mirrored), which moves the hashes of finely textured pictures by 30-90 bits. Here the
+    turned pictures are sampled for real, cheaply: a mirror only reverses which pixels each
+    sample reads, and transposing the picture transposes its grid and DCT block, so four
+    blurred grids give all eight hashes. All eight share the picture's quality.
+    """
+    if min(luma.shape) < MIN_HASHABLE_SIDE:
+        return dict.fromkeys(DIHEDRAL_NAMES, _EMPTY_HEX), 0
+    rows, cols = luma.shape
+    row_taps, row_weights = _blur_and_decimate(rows)
+    col_taps, col_weights = _blur_and_decimate(cols)
+    bands = [
+        np.einsum("ik,ikc->ic", row_weights, luma[taps]) for taps in (row_taps, rows - 1 - row_taps)
+    ]
+    grids = [
+        [
+            np.einsum("jk,ijk->ij", col_weights, band[:, taps])
+            for taps in (col_taps, cols - 1 - col_taps)
+        ]
+        for band in bands
+    ]
+    blocks = []
+    for name in DIHEDRAL_NAMES:
+        flip_rows, flip_cols, transposed = _DIHEDRAL_STEPS[name]
+        block = _DCT @ grids[flip_rows][flip_cols] @ _DCT.T
+        blocks.append(block.T if transposed else block)
+    hexes = _hex_digits(np.stack(blocks))
+    return dict(zip(DIHEDRAL_NAMES, hexes, strict=True)), _quality(grids[0][0])

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -112,6 +113,8 @@ class Media(Base):
     pdq: Mapped[str | None] = mapped_column(String(64))
     pdq_quality: Mapped[int | None] = mapped_column(Integer)
     vpdq: Mapped[list[Any] | None] = mapped_column(JSON)
+    # The other hashes a picture is queried with (rotations, mirrors, borders trimmed).
+    pdq_variants: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     media_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -152,3 +155,97 @@ class IngestError(Base):
     size: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Bank(Base):
+    """A named list of known hashes, with where it came from and who may see it."""
+
+    __tablename__ = "bank"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    source: Mapped[str | None] = mapped_column(Text)
+    # owner (owning agency only) / named (listed agencies) / all (every member).
+    dissemination: Mapped[str] = mapped_column(String(20))
+    category_scheme: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    agency: Mapped[Agency] = relationship()
+
+
+class BankImport(Base):
+    """One file imported into a bank: the provenance of its entries."""
+
+    __tablename__ = "bank_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("bank.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(20))
+    entries: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BankEntry(Base):
+    """A known item: its hashes, category, series and what is known of its victim."""
+
+    __tablename__ = "bank_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("bank.id", ondelete="CASCADE"), index=True)
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bank_import.id", ondelete="CASCADE"), index=True
+    )
+    md5: Mapped[str | None] = mapped_column(String(32), index=True)
+    sha1: Mapped[str | None] = mapped_column(String(40), index=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    pdq: Mapped[str | None] = mapped_column(String(64))
+    pdq_quality: Mapped[int | None] = mapped_column(Integer)
+    photodna: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(40))
+    series: Mapped[str | None] = mapped_column(String(300))
+    victim_identified: Mapped[bool | None] = mapped_column(Boolean)
+    offender_identified: Mapped[bool | None] = mapped_column(Boolean)
+    distributed: Mapped[bool | None] = mapped_column(Boolean)
+    baseline: Mapped[bool | None] = mapped_column(Boolean)
+    entry_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+
+    bank: Mapped[Bank] = relationship()
+
+
+class Match(Base):
+    """Media found to be a known item or another case's media, and the review of that finding.
+
+    ``target_key`` names the other side (``bank_entry:ID`` or ``media:ID``) so that one
+    finding is stored once whichever side it points at.
+    """
+
+    __tablename__ = "match"
+    __table_args__ = (UniqueConstraint("media_id", "target_key", "signal"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id"), index=True)
+    target_key: Mapped[str] = mapped_column(String(40))
+    bank_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bank_entry.id", ondelete="CASCADE"), index=True
+    )
+    other_media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id"), index=True)
+    # md5 / sha1 / sha256 (exact), pdq (near-duplicate picture), vpdq (video).
+    signal: Mapped[str] = mapped_column(String(10))
+    distance: Mapped[int | None] = mapped_column(Integer)
+    # Which of the query's PDQ variants matched (original, rotate90, unletterboxed, ...).
+    variant: Mapped[str | None] = mapped_column(String(40))
+    # vPDQ: share of this video's frames found in the other, and of the other's in this.
+    query_share: Mapped[float | None] = mapped_column(Float)
+    target_share: Mapped[float | None] = mapped_column(Float)
+    verdict: Mapped[str] = mapped_column(String(10), default="open")
+    reviewed_by: Mapped[str | None] = mapped_column(String(100))
+    review_note: Mapped[str | None] = mapped_column(Text)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    media: Mapped[Media] = relationship(foreign_keys=[media_id])
+    bank_entry: Mapped[BankEntry | None] = relationship()
+    other_media: Mapped[Media | None] = relationship(foreign_keys=[other_media_id])

@@ -1,0 +1,243 @@
+"""`vigil bank ...`: lists of known hashes, and moving them in and out of Vigil."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.cli.common import DatabaseUrl, DataDir, err, fail, open_store, out
+
+bank_app = typer.Typer(help="Hash banks: lists of known material.", no_args_is_help=True)
+
+BankName = Annotated[str, typer.Option("--bank", help="Name of the bank.")]
+FORMAT_HELP = "vics (Project VIC 1.x/2.0), icse-csv, hashlist or te-pdq (ThreatExchange PDQ)."
+
+
+@bank_app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="Name of the new bank.")],
+    source: Annotated[
+        str | None, typer.Option("--source", help="Where the hashes come from.")
+    ] = None,
+    dissemination: Annotated[
+        str,
+        typer.Option("--dissemination", help="Who may see it: owner, named or all."),
+    ] = "owner",
+    scheme: Annotated[
+        str, typer.Option("--category-scheme", help="Category scheme of its entries.")
+    ] = "VICS-US",
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create an empty bank."""
+    from vigil.banks.catalog import BankError, create_bank
+
+    store = open_store(data_dir, database_url)
+    try:
+        with store.session() as session:
+            bank = create_bank(
+                session, name, source=source, dissemination=dissemination, category_scheme=scheme
+            )
+            out.print(f"bank {bank.name!r} created", highlight=False)
+    except BankError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+
+
+@bank_app.command("list")
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List the banks with their entry counts."""
+    from vigil.banks.catalog import list_banks
+
+    store = open_store(data_dir, database_url)
+    try:
+        with store.session() as session:
+            banks = list_banks(session)
+    finally:
+        store.close()
+    if as_json:
+        rows = [
+            {
+                "name": b.name,
+                "agency": b.agency,
+                "source": b.source,
+                "entries": b.entries,
+                "dissemination": b.dissemination,
+                "category_scheme": b.category_scheme,
+            }
+            for b in banks
+        ]
+        out.print_json(json.dumps(rows))
+        return
+    table = Table(title="Banks")
+    for column in ("name", "agency", "source", "dissemination", "scheme"):
+        table.add_column(column)
+    table.add_column("entries", justify="right")
+    for b in banks:
+        table.add_row(
+            b.name, b.agency, b.source or "", b.dissemination, b.category_scheme, f"{b.entries:,}"
+        )
+    out.print(table)
+
+
+@bank_app.command("show")
+def show(
+    name: Annotated[str, typer.Argument(help="Name of the bank.")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Show a bank: provenance, entries by category, files imported."""
+    from vigil.banks.catalog import BankError, bank_by_name, describe_bank
+    from vigil.banks.formats.categories import scheme_for
+
+    store = open_store(data_dir, database_url)
+    try:
+        with store.session() as session:
+            info = describe_bank(session, bank_by_name(session, name))
+    except BankError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+    scheme = scheme_for(info.category_scheme)
+    out.print(
+        f"[bold]{info.name}[/] — owner {info.agency}, dissemination {info.dissemination}, "
+        f"source {info.source or 'not given'}, created {info.created_at:%Y-%m-%d}",
+        highlight=False,
+    )
+    table = Table(title=f"Entries by category ({info.category_scheme})")
+    table.add_column("category")
+    table.add_column("entries", justify="right")
+    for code, count in info.entries_by_category.items():
+        label = scheme.labels.get(code)
+        table.add_row(f"{code} {label}" if label else code, f"{count:,}")
+    table.add_row("all", f"{info.entries:,}")
+    out.print(table)
+    imports = Table(title="Files imported")
+    for column in ("file", "format", "entries", "imported (UTC)"):
+        imports.add_column(column)
+    for file_name, fmt, count, at in info.imports:
+        imports.add_row(file_name, fmt, f"{count:,}", f"{at:%Y-%m-%d %H:%M}")
+    out.print(imports)
+
+
+@bank_app.command("delete")
+def delete(
+    name: Annotated[str, typer.Argument(help="Name of the bank.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Delete a bank, its entries and the matches against them."""
+    from vigil.banks.catalog import BankError, delete_bank
+
+    if not yes and not typer.confirm(f"Delete bank {name!r} and every match against it?"):
+        raise typer.Exit(code=1)
+    store = open_store(data_dir, database_url)
+    try:
+        with store.session() as session:
+            entries = delete_bank(session, name)
+    except BankError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+    out.print(f"bank {name!r} deleted ({entries:,} entries)", highlight=False)
+
+
+@bank_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="Hash list to import.")],
+    bank: BankName,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help=f"Format (default: detected). {FORMAT_HELP}")
+    ] = None,
+    create: Annotated[
+        bool, typer.Option("--create", help="Create the bank first if there is none.")
+    ] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Import a hash list into a bank: all of it, or nothing if any record is bad."""
+    from vigil.banks.catalog import BankError, create_bank
+    from vigil.banks.formats import FORMATS, BankFormatError
+    from vigil.banks.transfer import AlreadyImportedError, import_file
+    from vigil.store.models import Bank
+
+    if fmt is not None and fmt not in FORMATS:
+        raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    store = open_store(data_dir, database_url)
+    try:
+        with err.status(f"importing {file.name}"), store.session() as session:
+            if create and session.scalar(select(Bank.id).where(Bank.name == bank)) is None:
+                create_bank(session, bank)
+            outcome = import_file(session, file, bank, fmt)
+    except AlreadyImportedError as exc:
+        out.print(str(exc), highlight=False)
+        return
+    except (BankError, BankFormatError) as exc:
+        raise fail(f"{exc} (bank left unchanged)") from None
+    finally:
+        store.close()
+    out.print(
+        f"imported {outcome.entries:,} entries ({outcome.format}) from {outcome.file_name} "
+        f"into bank {outcome.bank!r}",
+        highlight=False,
+    )
+
+
+@bank_app.command("export")
+def export(
+    bank: BankName,
+    fmt: Annotated[str, typer.Option("--format", help=f"Format to write. {FORMAT_HELP}")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Export a bank in an exchange format (VICS export writes VICS 2.0)."""
+    from vigil.banks.catalog import BankError
+    from vigil.banks.formats import FORMATS
+    from vigil.banks.transfer import export_bank
+
+    if fmt not in FORMATS:
+        raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    store = open_store(data_dir, database_url)
+    try:
+        with store.session() as session:
+            if output is None:
+                count = export_bank(session, bank, fmt, sys.stdout.buffer)
+            else:
+                count = _export_to_file(session, bank, fmt, output)
+    except BankError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"{output}: {exc.strerror}") from None
+    finally:
+        store.close()
+    err.print(f"exported {count:,} entries of bank {bank!r}", highlight=False)
+
+
+def _export_to_file(session: Session, bank: str, fmt: str, output: Path) -> int:
+    """Write the export beside ``output`` and rename it, so a failed export leaves no file."""
+    from vigil.banks.transfer import export_bank
+
+    partial = output.with_name(output.name + ".partial")
+    try:
+        with partial.open("wb") as handle:
+            count = export_bank(session, bank, fmt, handle)
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    return count

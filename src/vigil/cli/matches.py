@@ -1,0 +1,167 @@
+"""`vigil match ...` and `vigil report`: what a seizure matched, reviewing it, the report."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from vigil.cli.common import DatabaseUrl, DataDir, err, fail, open_store, out
+
+match_app = typer.Typer(help="Matches against banks and other cases.", no_args_is_help=True)
+
+SeizureName = Annotated[str, typer.Argument(help="Name of the seizure.")]
+CaseOption = Annotated[
+    str | None, typer.Option("--case", help="Case reference, when the seizure name is ambiguous.")
+]
+Radius = Annotated[
+    int, typer.Option("--pdq-radius", envvar="VIGIL_PDQ_RADIUS", help="PDQ match radius (bits).")
+]
+Share = Annotated[
+    float,
+    typer.Option(
+        "--vpdq-share", envvar="VIGIL_VPDQ_SHARE", help="Share of frames a video match needs."
+    ),
+]
+
+
+@match_app.command("run")
+def run(
+    seizure: SeizureName,
+    case: CaseOption = None,
+    pdq_radius: Radius = 31,
+    vpdq_share: Share = 0.8,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Match a seizure again against every bank and other case (after importing a bank)."""
+    from vigil.banks.matching import MatchSettings, match_seizure
+    from vigil.store.repo import NotFoundError, find_seizure
+
+    try:
+        settings = MatchSettings(pdq_radius=pdq_radius, vpdq_share=vpdq_share)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    store = open_store(data_dir, database_url)
+    try:
+        with store.session() as session:
+            found = find_seizure(session, seizure, case)
+            stats = match_seizure(session, found.id, settings)
+    except NotFoundError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+    out.print(
+        f"new matches: {stats.exact:,} exact, {stats.pdq:,} PDQ, {stats.vpdq:,} vPDQ; "
+        f"not fuzzy-matched for low quality: {stats.low_quality_pictures:,} pictures, "
+        f"{stats.low_quality_frames:,} video frames",
+        highlight=False,
+    )
+
+
+@match_app.command("list")
+def list_(
+    seizure: SeizureName,
+    case: CaseOption = None,
+    verdict: Annotated[
+        str | None, typer.Option("--verdict", help="Only matches with this verdict.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List a seizure's matches, with their review verdicts."""
+    from vigil.banks.listing import seizure_matches
+    from vigil.store.repo import NotFoundError, find_seizure
+
+    store = open_store(data_dir, database_url)
+    try:
+        with store.session() as session:
+            rows = seizure_matches(session, find_seizure(session, seizure, case).id, verdict)
+    except NotFoundError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+    if as_json:
+        out.print_json(json.dumps([row.to_json() for row in rows]))
+        return
+    table = Table(title=f"Matches of seizure {seizure}")
+    for column in ("id", "path", "signal", "distance", "variant", "matched", "verdict"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.match_id),
+            row.path,
+            row.signal,
+            "" if row.distance is None else str(row.distance),
+            row.variant or "",
+            row.target,
+            row.verdict,
+        )
+    out.print(table)
+
+
+@match_app.command("review")
+def review(
+    match_id: Annotated[int, typer.Argument(help="Id of the match (see `vigil match list`).")],
+    verdict: Annotated[str, typer.Option("--verdict", help="confirmed, rejected or open.")],
+    note: Annotated[str | None, typer.Option("--note", help="Why, for the record.")] = None,
+    reviewer: Annotated[
+        str | None, typer.Option("--by", envvar="VIGIL_USER", help="Reviewer (default: login).")
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Confirm or reject a match (or open it again)."""
+    from vigil.banks.review import ReviewError, review_match
+
+    store = open_store(data_dir, database_url)
+    try:
+        with store.session() as session:
+            review_match(
+                session, match_id, verdict, reviewer=reviewer or getpass.getuser(), note=note
+            )
+    except ReviewError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+    out.print(f"match {match_id}: {verdict}", highlight=False)
+
+
+def report(
+    seizure: SeizureName,
+    case: CaseOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="text, json, csv or html.")] = "text",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The triage report of a seizure: known, seen in other cases, new."""
+    from vigil.reports.render import FORMATS, render
+    from vigil.reports.triage import build_report
+    from vigil.store.repo import NotFoundError, find_seizure
+
+    if fmt not in FORMATS:
+        raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    store = open_store(data_dir, database_url)
+    try:
+        with store.session() as session:
+            document = render(build_report(session, find_seizure(session, seizure, case)), fmt)
+    except NotFoundError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+    if output is None:
+        typer.echo(document, nl=False)
+        return
+    try:
+        output.write_text(document, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"{output}: {exc.strerror}") from None
+    err.print(f"report written to {output}", highlight=False)

@@ -1,0 +1,254 @@
+"""The triage report of a seizure: what is known, what was seen in other cases, what is new.
+
+Every picture and video of the seizure lands in exactly one class, first that applies:
+
+* **known exactly** — its md5, sha1 or sha256 is in a bank;
+* **known by near-duplicate** — its PDQ or vPDQ is within the radius of a bank entry;
+* **seen in other cases** — the same file, or a near-duplicate, was seen in another case;
+* **new** — none of these: the work of victim identification.
+
+Matches an investigator rejected do not count. Files that are neither pictures nor videos
+are counted apart and never classed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.banks.matching import queries
+from vigil.ingest.summary import SeizureSummary, summarize_seizure
+from vigil.signals import pdq, vpdq
+from vigil.store.models import Bank, BankEntry, Case, Match, Media, Seizure, Sighting, utcnow
+
+CLASSES = ("known_exact", "known_near", "other_cases", "new")
+CLASS_LABELS = {
+    "known_exact": "known exactly",
+    "known_near": "known by near-duplicate",
+    "other_cases": "seen in other cases",
+    "new": "new",
+}
+EXACT = frozenset({"md5", "sha1", "sha256"})
+
+
+@dataclass(frozen=True)
+class SeriesFound:
+    """A known series some of the seizure's media belong to."""
+
+    name: str
+    media: int
+    victim_identified: bool | None  # None when no bank says either way
+    banks: list[str]
+
+
+@dataclass(frozen=True)
+class NewMedia:
+    """A picture or video nobody has seen: where it is and how to find it again."""
+
+    media_id: int
+    path: str
+    kind: str
+    format: str
+    width: int | None
+    height: int | None
+    sha256: str
+    md5: str
+    pdq: str | None
+
+
+@dataclass
+class TriageReport:
+    """Everything the report shows; renderers only lay it out."""
+
+    case: str
+    seizure: str
+    generated_at: datetime
+    summary: SeizureSummary
+    media: int
+    classes: dict[str, int]
+    by_category: dict[str, int]
+    by_bank: dict[str, int]
+    other_cases: dict[str, int]
+    series: list[SeriesFound]
+    low_quality_pictures: int
+    low_quality_frames: int
+    new_media: list[NewMedia] = field(default_factory=list)
+
+    def share(self, name: str) -> float:
+        """The class ``name`` as a percentage of the seizure's pictures and videos."""
+        return 100.0 * self.classes[name] / self.media if self.media else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        document = asdict(self)
+        document["generated_at"] = self.generated_at.isoformat()
+        document["percentages"] = {name: round(self.share(name), 2) for name in CLASSES}
+        return document
+
+
+def _media_of(session: Session, seizure_id: int) -> list[Media]:
+    in_seizure = select(Sighting.media_id).where(Sighting.seizure_id == seizure_id)
+    return list(
+        session.scalars(
+            select(Media)
+            .where(Media.id.in_(in_seizure), Media.kind.in_(("image", "video")))
+            .order_by(Media.id)
+        )
+    )
+
+
+def _first_paths(session: Session, seizure_id: int) -> dict[int, str]:
+    paths: dict[int, str] = {}
+    rows = session.execute(
+        select(Sighting.media_id, Sighting.path)
+        .where(Sighting.seizure_id == seizure_id)
+        .order_by(Sighting.path)
+    )
+    for media_id, path in rows:
+        paths.setdefault(media_id, path)
+    return paths
+
+
+def _cases_of(session: Session, media_ids: Iterable[int], own_case: int) -> dict[int, set[str]]:
+    """For each media, the other cases it was seen in (by reference)."""
+    ids = sorted(set(media_ids))
+    cases: dict[int, set[str]] = defaultdict(set)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Sighting.media_id, Case.reference)
+            .join(Seizure, Sighting.seizure_id == Seizure.id)
+            .join(Case, Seizure.case_id == Case.id)
+            .where(Sighting.media_id.in_(ids[start : start + 500]), Case.id != own_case)
+        )
+        for media_id, reference in rows:
+            cases[media_id].add(reference)
+    return cases
+
+
+def _low_quality(media: list[Media]) -> tuple[int, int]:
+    pictures = sum(1 for m in media if m.pdq is not None and not queries(m, pdq.QUALITY_THRESHOLD))
+    frames = sum(
+        1
+        for m in media
+        if m.vpdq
+        for frame in vpdq.from_json(m.vpdq)
+        if frame.quality < vpdq.QUALITY_THRESHOLD
+    )
+    return pictures, frames
+
+
+def build_report(session: Session, seizure: Seizure) -> TriageReport:
+    """Read the seizure's media and matches back from the store and class them."""
+    media = _media_of(session, seizure.id)
+    ids = [m.id for m in media]
+    in_seizure = select(Sighting.media_id).where(Sighting.seizure_id == seizure.id)
+    kept = Match.verdict != "rejected"
+    bank_hits = session.execute(
+        select(Match, BankEntry, Bank.name)
+        .join(BankEntry, Match.bank_entry_id == BankEntry.id)
+        .join(Bank, BankEntry.bank_id == Bank.id)
+        .where(Match.media_id.in_(in_seizure), kept)
+    ).all()
+    # Links to other media count whichever side found them: this seizure's media matched
+    # older media, or media ingested later matched this seizure's.
+    forward = session.execute(
+        select(Match.media_id, Match.other_media_id).where(
+            Match.media_id.in_(in_seizure), Match.other_media_id.is_not(None), kept
+        )
+    )
+    backward = session.execute(
+        select(Match.other_media_id, Match.media_id).where(
+            Match.other_media_id.in_(in_seizure), kept
+        )
+    )
+    links: list[tuple[int, int]] = [
+        (int(own), int(partner)) for own, partner in [*forward, *backward] if partner is not None
+    ]
+    other_cases = _cases_of(session, ids + [partner for _, partner in links], seizure.case_id)
+    seen_elsewhere: dict[int, set[str]] = {
+        i: set(other_cases[i]) for i in ids if other_cases.get(i)
+    }
+    for own, partner in links:
+        if other_cases.get(partner):
+            seen_elsewhere.setdefault(own, set()).update(other_cases[partner])
+    exact: set[int] = set()
+    near: set[int] = set()
+    by_category: dict[str, set[int]] = defaultdict(set)
+    by_bank: dict[str, set[int]] = defaultdict(set)
+    series_media: dict[str, set[int]] = defaultdict(set)
+    series_victim: dict[str, list[bool | None]] = defaultdict(list)
+    series_banks: dict[str, set[str]] = defaultdict(set)
+    for match, entry, bank_name in bank_hits:
+        (exact if match.signal in EXACT else near).add(match.media_id)
+        by_category[entry.category or "uncategorised"].add(match.media_id)
+        by_bank[bank_name].add(match.media_id)
+        if entry.series:
+            series_media[entry.series].add(match.media_id)
+            series_victim[entry.series].append(entry.victim_identified)
+            series_banks[entry.series].add(bank_name)
+    classes = Counter[str]()
+    new_ids = []
+    for media_id in ids:
+        if media_id in exact:
+            classes["known_exact"] += 1
+        elif media_id in near:
+            classes["known_near"] += 1
+        elif media_id in seen_elsewhere:
+            classes["other_cases"] += 1
+        else:
+            classes["new"] += 1
+            new_ids.append(media_id)
+    paths = _first_paths(session, seizure.id)
+    by_id = {m.id: m for m in media}
+    low_pictures, low_frames = _low_quality(media)
+    elsewhere = Counter(case for cases in seen_elsewhere.values() for case in cases)
+    return TriageReport(
+        case=seizure.case.reference,
+        seizure=seizure.name,
+        generated_at=utcnow(),
+        summary=summarize_seizure(session, seizure.id),
+        media=len(media),
+        classes={name: classes[name] for name in CLASSES},
+        by_category={k: len(v) for k, v in sorted(by_category.items())},
+        by_bank={k: len(v) for k, v in sorted(by_bank.items())},
+        other_cases=dict(sorted(elsewhere.items())),
+        series=[
+            SeriesFound(
+                name,
+                len(series_media[name]),
+                _victim_identified(series_victim[name]),
+                sorted(series_banks[name]),
+            )
+            for name in sorted(series_media)
+        ],
+        low_quality_pictures=low_pictures,
+        low_quality_frames=low_frames,
+        new_media=[_new_media(by_id[i], paths.get(i, "")) for i in new_ids],
+    )
+
+
+def _victim_identified(flags: list[bool | None]) -> bool | None:
+    """Identified if any bank says so; not identified if some say no and none yes."""
+    if any(flag is True for flag in flags):
+        return True
+    return False if any(flag is False for flag in flags) else None
+
+
+def _new_media(media: Media, path: str) -> NewMedia:
+    return NewMedia(
+        media.id,
+        path,
+        media.kind,
+        media.format,
+        media.width,
+        media.height,
+        media.sha256,
+        media.md5,
+        media.pdq,
+    )

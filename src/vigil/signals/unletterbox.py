@@ -1,0 +1,87 @@
+"""Finding the picture inside uniform borders: letterbox and pillarbox bars, plain frames.
+
+A copy shown on a wider or taller canvas gets bars of one colour along two or four sides, and
+PDQ of the whole canvas is far from PDQ of the picture. Trimming the bars first (the
+"unletterbox" preprocessing of Meta's threatexchange tools) gives back a hash close to the
+picture's own. Here a border is any uniform colour, not only black, and each side is measured
+on its own: a band of lines at an edge counts as border while every pixel in it stays within
+:data:`BORDER_TOLERANCE` of the colour of the outermost line.
+
+Works on whatever pixels the caller hashes: a luma array (rows x columns) or an 8-bit colour
+array (rows x columns x channels), so no image is decoded twice.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: How far (0..255, in any channel) a pixel may be from the edge colour and still be border.
+#: JPEG noise in a flat bar stays within a few levels; picture content rarely keeps a whole
+#: line this flat.
+BORDER_TOLERANCE = 16
+#: A side is bordered when its uniform band is at least this share of the side (one cell of
+#: PDQ's 64x64 grid); thinner bands move the hash too little to be worth a second hash.
+MIN_BORDER_SHARE = 1 / 64
+#: What is left must be at least this share of each side. Less means a mostly flat picture
+#: (a small object on a plain background, or a blank image) rather than a letterboxed one,
+#: and a hash of so few samples would be unreliable.
+MIN_PICTURE_SHARE = 1 / 4
+
+
+@dataclass(frozen=True)
+class PictureBox:
+    """Where the picture lies inside its borders, as slice bounds of rows and columns."""
+
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+    @property
+    def slices(self) -> tuple[slice, slice]:
+        """Index an array with these to get the picture without its borders (a view)."""
+        return slice(self.top, self.bottom), slice(self.left, self.right)
+
+
+def _border_depth(lines: NDArray[np.generic], limit: int, tolerance: float) -> int:
+    """How many of ``lines`` (first axis, outermost first, at most ``limit``) are border.
+
+    Most pictures fail on their outermost line, so that one is checked alone before any band.
+    """
+    # Cheap test first: a line spanning more than twice the tolerance cannot be uniform.
+    if np.ptp(lines[0], axis=0).max() > 2 * tolerance:
+        return 0
+    edge_colour = np.median(lines[0], axis=0)
+    if np.abs(lines[0] - edge_colour).max() > tolerance:
+        return 0
+    band = lines[:limit]
+    off_colour = (np.abs(band - edge_colour) > tolerance).reshape(len(band), -1).any(axis=1)
+    return int(off_colour.argmax()) if off_colour.any() else len(band)
+
+
+def find_picture_box(
+    pixels: NDArray[np.generic], *, tolerance: float = BORDER_TOLERANCE
+) -> PictureBox | None:
+    """The picture inside uniform borders of ``pixels``, or None when there are none.
+
+    ``pixels`` is rows x columns (luma) or rows x columns x channels. None also when what
+    would remain is under :data:`MIN_PICTURE_SHARE` of a side: nothing is trimmed then.
+    """
+    rows, cols = pixels.shape[:2]
+    across = pixels.swapaxes(0, 1)
+    row_limit = rows - math.ceil(rows * MIN_PICTURE_SHARE)
+    col_limit = cols - math.ceil(cols * MIN_PICTURE_SHARE)
+    if row_limit <= 0 or col_limit <= 0:
+        return None
+    top = _border_depth(pixels, row_limit, tolerance)
+    bottom = _border_depth(pixels[::-1], row_limit, tolerance)
+    left = _border_depth(across, col_limit, tolerance)
+    right = _border_depth(across[::-1], col_limit, tolerance)
+    bordered = max(top, bottom) >= rows * MIN_BORDER_SHARE or (
+        max(left, right) >= cols * MIN_BORDER_SHARE
+    )
+    if not bordered or top + bottom > row_limit or left + right > col_limit:
+        return None
+    return PictureBox(top, rows - bottom, left, cols - right)

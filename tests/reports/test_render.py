@@ -1,0 +1,85 @@
+"""The triage report's renderers lay out the same numbers in every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from vigil.ingest.summary import SeizureSummary
+from vigil.reports.render import FORMATS, render
+from vigil.reports.triage import NewMedia, SeriesFound, TriageReport
+
+
+def _report() -> TriageReport:
+    summary = SeizureSummary(
+        files=12,
+        bytes=1000,
+        media=10,
+        media_by_kind={"image": 8, "other": 2, "video": 1},
+        media_by_format={"jpeg": 8},
+        duplicates=1,
+        errors=1,
+        errors_by_reason={"decode: jpeg: truncated": 1},
+    )
+    return TriageReport(
+        case="C<1>",
+        seizure="phone & card",
+        generated_at=datetime(2026, 11, 29, tzinfo=UTC),
+        summary=summary,
+        media=9,
+        classes={"known_exact": 2, "known_near": 1, "other_cases": 2, "new": 4},
+        by_category={"1": 3},
+        by_bank={"national": 3},
+        other_cases={"C2": 2},
+        series=[SeriesFound("Series <A>", 2, True, ["national"])],
+        low_quality_pictures=1,
+        low_quality_frames=3,
+        new_media=[
+            NewMedia(7, "DCIM/<IMG_1>.jpg", "image", "jpeg", 640, 480, "a" * 64, "b" * 32, None)
+        ],
+    )
+
+
+def test_json_has_counts_and_percentages() -> None:
+    document = json.loads(render(_report(), "json"))
+    assert document["classes"] == {"known_exact": 2, "known_near": 1, "other_cases": 2, "new": 4}
+    assert document["percentages"]["new"] == pytest.approx(44.44)
+    assert document["series"][0]["victim_identified"] is True
+    assert document["new_media"][0]["path"] == "DCIM/<IMG_1>.jpg"
+
+
+def test_csv_rows() -> None:
+    rows = list(csv.reader(io.StringIO(render(_report(), "csv"))))
+    assert ["class", "known_exact", "2", "22.22"] in rows
+    assert ["series", "Series <A>", "2", "identified"] in rows
+    assert ["low_quality", "video_frames", "3", ""] in rows
+    assert rows[-1][0] == "DCIM/<IMG_1>.jpg"
+
+
+def test_text_lists_classes_and_new_media() -> None:
+    text = render(_report(), "text")
+    assert re.search(r"known exactly\s+2\s+22\.2%", text)
+    assert re.search(r"new\s+4\s+44\.4%", text)
+    assert "Series <A>" in text
+    assert "victim identified" in text
+    assert "DCIM/<IMG_1>.jpg" in text
+
+
+def test_html_is_self_contained_and_escaped() -> None:
+    html = render(_report(), "html")
+    assert "<svg" in html
+    assert len(re.findall(r'<rect class="bar"', html)) == 4
+    assert "Series &lt;A&gt;" in html
+    assert "<A>" not in html
+    assert not re.search(r"""(src|href)=["']?https?:""", html)
+
+
+def test_unknown_format() -> None:
+    assert FORMATS == ("text", "json", "csv", "html")
+    with pytest.raises(ValueError, match="unknown report format 'pdf'"):
+        render(_report(), "pdf")
