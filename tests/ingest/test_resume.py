@@ -20,7 +20,7 @@ from vigil.config import Settings, sqlite_url
 from vigil.store.db import Store
 from vigil.store.models import IngestError, IngestRun, Media, Sighting
 
-FILES = 60
+FILES = 200
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def big_seizure(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for index in range(FILES):
         folder = root / f"folder{index % 7}"
         folder.mkdir(parents=True, exist_ok=True)
-        make_jpeg(folder / f"photo{index:03d}.jpg", size=(640, 480), seed=index % 50)
+        make_jpeg(folder / f"photo{index:03d}.jpg", size=(1280, 960), seed=index % 50)
     make_video(root / "clip.mp4", seconds=2.0, fps=10, size=(96, 64), seed=1)
     build_bad(root)
     return root

@@ -15,7 +15,7 @@ from vigil.reports.render import FORMATS, render
 from vigil.reports.triage import NewMedia, SeriesFound, TriageReport
 
 
-def _report() -> TriageReport:
+def sample_report() -> TriageReport:
     summary = SeizureSummary(
         files=12,
         bytes=1000,
@@ -46,7 +46,7 @@ def _report() -> TriageReport:
 
 
 def test_json_has_counts_and_percentages() -> None:
-    document = json.loads(render(_report(), "json"))
+    document = json.loads(render(sample_report(), "json"))
     assert document["classes"] == {"known_exact": 2, "known_near": 1, "other_cases": 2, "new": 4}
     assert document["percentages"]["new"] == pytest.approx(44.44)
     assert document["series"][0]["victim_identified"] is True
@@ -54,7 +54,7 @@ def test_json_has_counts_and_percentages() -> None:
 
 
 def test_csv_rows() -> None:
-    rows = list(csv.reader(io.StringIO(render(_report(), "csv"))))
+    rows = list(csv.reader(io.StringIO(render(sample_report(), "csv"))))
     assert ["class", "known_exact", "2", "22.22"] in rows
     assert ["series", "Series <A>", "2", "identified"] in rows
     assert ["low_quality", "video_frames", "3", ""] in rows
@@ -62,7 +62,7 @@ def test_csv_rows() -> None:
 
 
 def test_text_lists_classes_and_new_media() -> None:
-    text = render(_report(), "text")
+    text = render(sample_report(), "text")
     assert re.search(r"known exactly\s+2\s+22\.2%", text)
     assert re.search(r"new\s+4\s+44\.4%", text)
     assert "Series <A>" in text
@@ -71,7 +71,7 @@ def test_text_lists_classes_and_new_media() -> None:
 
 
 def test_html_is_self_contained_and_escaped() -> None:
-    html = render(_report(), "html")
+    html = render(sample_report(), "html")
     assert "<svg" in html
     assert len(re.findall(r'<rect class="bar"', html)) == 4
     assert "Series &lt;A&gt;" in html
@@ -82,4 +82,4 @@ def test_html_is_self_contained_and_escaped() -> None:
 def test_unknown_format() -> None:
     assert FORMATS == ("text", "json", "csv", "html")
     with pytest.raises(ValueError, match="unknown report format 'pdf'"):
-        render(_report(), "pdf")
+        render(sample_report(), "pdf")

@@ -58,12 +58,12 @@ def to_text(report: TriageReport) -> str:
             f"{report.low_quality_frames:,} video frames"
         )
     for title, counts in (
-        ("By category", report.by_category),
+        ("By category", report.categories_shown()),
         ("By bank", report.by_bank),
         ("Other cases", report.other_cases),
     ):
         if counts:
-            lines += ["", title] + [f"  {name:<40}{count:>8,}" for name, count in counts.items()]
+            lines += ["", title] + [f"  {name:<48}{count:>8,}" for name, count in counts.items()]
     if report.series:
         lines += ["", "Known series found"]
         lines += [

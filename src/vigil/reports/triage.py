@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.banks.formats.categories import SCHEMES
 from vigil.banks.matching import queries
 from vigil.ingest.summary import SeizureSummary, summarize_seizure
 from vigil.signals import pdq, vpdq
@@ -79,6 +80,15 @@ class TriageReport:
     low_quality_pictures: int
     low_quality_frames: int
     new_media: list[NewMedia] = field(default_factory=list)
+    #: What each category code means in its bank's scheme (e.g. "1": "child abuse material").
+    category_labels: dict[str, str] = field(default_factory=dict)
+
+    def categories_shown(self) -> dict[str, int]:
+        """Counts by category, each code followed by its label where the scheme has one."""
+        return {
+            f"{code} {self.category_labels[code]}" if code in self.category_labels else code: n
+            for code, n in self.by_category.items()
+        }
 
     def share(self, name: str) -> float:
         """The class ``name`` as a percentage of the seizure's pictures and videos."""
@@ -150,7 +160,7 @@ def build_report(session: Session, seizure: Seizure) -> TriageReport:
     in_seizure = select(Sighting.media_id).where(Sighting.seizure_id == seizure.id)
     kept = Match.verdict != "rejected"
     bank_hits = session.execute(
-        select(Match, BankEntry, Bank.name)
+        select(Match, BankEntry, Bank.name, Bank.category_scheme)
         .join(BankEntry, Match.bank_entry_id == BankEntry.id)
         .join(Bank, BankEntry.bank_id == Bank.id)
         .where(Match.media_id.in_(in_seizure), kept)
@@ -184,9 +194,13 @@ def build_report(session: Session, seizure: Seizure) -> TriageReport:
     series_media: dict[str, set[int]] = defaultdict(set)
     series_victim: dict[str, list[bool | None]] = defaultdict(list)
     series_banks: dict[str, set[str]] = defaultdict(set)
-    for match, entry, bank_name in bank_hits:
+    labels: dict[str, str] = {}
+    for match, entry, bank_name, scheme_name in bank_hits:
         (exact if match.signal in EXACT else near).add(match.media_id)
         by_category[entry.category or "uncategorised"].add(match.media_id)
+        scheme = SCHEMES.get(scheme_name)
+        if entry.category is not None and scheme is not None and entry.category in scheme.labels:
+            labels[entry.category] = scheme.labels[entry.category]
         by_bank[bank_name].add(match.media_id)
         if entry.series:
             series_media[entry.series].add(match.media_id)
@@ -230,6 +244,7 @@ def build_report(session: Session, seizure: Seizure) -> TriageReport:
         low_quality_pictures=low_pictures,
         low_quality_frames=low_frames,
         new_media=[_new_media(by_id[i], paths.get(i, "")) for i in new_ids],
+        category_labels=labels,
     )
 
 
