@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
 from vigil.banks.formats import KnownHash, ListHeader, write_hashes
 
 BENCH = Path(__file__).resolve().parent

@@ -53,7 +53,7 @@ class MatchStats:
     exact: int = 0
     pdq: int = 0
     vpdq: int = 0
-    #: Pictures whose PDQ, and video frames, below the quality threshold (not matched on).
+    #: Pictures and video frames whose PDQ quality is below the threshold (not matched on).
     low_quality_pictures: int = 0
     low_quality_frames: int = 0
 
