@@ -7,7 +7,6 @@ the resumed run simply does that batch again.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select
@@ -40,8 +39,9 @@ def write_results(
     media_rows: dict[str, dict[str, Any]] = {}
     for result in results:
         if result.media is not None:
-            # Core inserts take column names: MediaRecord's fields are named after them.
-            media_rows.setdefault(result.media.sha256, asdict(result.media))
+            # Core inserts take column names: MediaRecord's fields are named after them. A
+            # shallow copy: asdict's deep copy of every metadata dict showed in profiles.
+            media_rows.setdefault(result.media.sha256, dict(vars(result.media)))
     if media_rows:
         for chunk in _chunks(list(media_rows.values())):
             session.execute(insert_ignoring_duplicates(session, Media.__table__), list(chunk))

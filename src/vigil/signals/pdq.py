@@ -14,6 +14,7 @@ Two ways to hash, one hash format:
 can hash the picture turned, mirrored and trimmed from the same decode.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -34,6 +35,7 @@ MATCH_THRESHOLD = 31
 #: Hashes of quality below this come from flat pictures and should not be matched on.
 QUALITY_THRESHOLD = 50
 HEX_LENGTH = 64
+_HEX_DIGITS = re.compile(f"[0-9a-f]{{{HEX_LENGTH}}}")
 
 #: Side beyond which the reference shrinks an image to REFERENCE_SIDE x REFERENCE_SIDE.
 REFERENCE_SIDE = 512
@@ -68,7 +70,7 @@ class PdqComparison(NamedTuple):
 def validate_hex(value: str) -> str:
     """Return ``value`` as a canonical PDQ hex string; ValueError if it is not one."""
     canonical = value.strip().lower()
-    if len(canonical) != HEX_LENGTH or any(c not in "0123456789abcdef" for c in canonical):
+    if _HEX_DIGITS.fullmatch(canonical) is None:
         raise ValueError(f"not a PDQ hash (64 hex digits): {value!r}")
     return canonical
 
