@@ -233,3 +233,20 @@ def test_unrelated_pictures_do_not_match(store: Store, tmp_path: Path) -> None:
     with store.session() as session:
         assert list(session.scalars(select(Match))) == []
         assert len(list(session.scalars(select(Media)))) == 6
+
+
+def test_radius_is_configurable(store: Store, tmp_path: Path) -> None:
+    a = _seizure_a(tmp_path / "a")
+    with store.session() as session:
+        create_bank(session, "known")
+        import_file(session, _bank_file(tmp_path / "bank.json", a), "known")
+    strict = IngestRequest(
+        root=tmp_path / "a",
+        case_reference="C1",
+        workers=2,
+        match_settings=MatchSettings(pdq_radius=0),
+    )
+    outcome = ingest(store, strict)
+    found = _matches_by_path(store, outcome.seizure_id)
+    assert "resized.jpg" not in found  # a few bits off its original: not within 0
+    assert outcome.triage.classes["known_exact"] == 1

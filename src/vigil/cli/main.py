@@ -11,7 +11,7 @@ import typer
 
 from vigil.cli.banks import bank_app
 from vigil.cli.common import DatabaseUrl, DataDir, err, fail, open_store, out
-from vigil.cli.matches import match_app, report
+from vigil.cli.matches import Radius, Share, match_app, report
 
 app = typer.Typer(
     help="Vigil: victim-identification and intelligence-sharing database.",
@@ -53,11 +53,14 @@ def ingest(
             help="Seconds a file may take, plus one per megabyte of it.",
         ),
     ] = 120.0,
+    pdq_radius: Radius = 31,
+    vpdq_share: Share = 0.8,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Ingest a folder of seized media: hash, read metadata, store. Resumes if interrupted."""
+    from vigil.banks.matching import MatchSettings
     from vigil.cli.progress import IngestProgressBar
     from vigil.cli.render import print_summary, print_triage
     from vigil.ingest.pipeline import IngestInputError, IngestRequest
@@ -66,6 +69,10 @@ def ingest(
 
     if pdq_mode not in ("fast", "reference"):
         raise fail(f"--pdq-mode must be fast or reference, not {pdq_mode!r}")
+    try:
+        match_settings = MatchSettings(pdq_radius=pdq_radius, vpdq_share=vpdq_share)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     if not path.exists():
         raise fail(f"{path}: no such folder")
     store = open_store(data_dir, database_url)
@@ -76,6 +83,7 @@ def ingest(
         workers=workers,
         pdq_mode="fast" if pdq_mode == "fast" else "reference",
         timeout=timeout,
+        match_settings=match_settings,
     )
     try:
         with IngestProgressBar(err) as bar:
