@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
@@ -27,6 +27,8 @@ from vigil.store.insert import insert_ignoring_duplicates
 from vigil.store.models import BankEntry, Match, Media, Sighting
 
 EXACT_SIGNALS = ("sha256", "sha1", "md5")
+# Pictures read and matched at a time, so a seizure of millions never sits in memory at once.
+_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -66,16 +68,12 @@ def _in_other_seizure(seizure_id: int) -> ColumnElement[bool]:
     return exists().where(Sighting.media_id == Media.id, Sighting.seizure_id != seizure_id)
 
 
-def _store(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert findings not yet stored; returns how many were new."""
-    if not rows:
-        return 0
-    before = _count(session)
+def _store(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the findings not yet stored (a finding is stored once, however often found)."""
     for start in range(0, len(rows), 1000):
         session.execute(
             insert_ignoring_duplicates(session, Match.__table__), rows[start : start + 1000]
         )
-    return _count(session) - before
 
 
 def _count(session: Session) -> int:
@@ -114,7 +112,20 @@ def _exact_findings(session: Session, seizure_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-def queries(media: Media, quality_threshold: int) -> list[tuple[str, str]]:
+class PictureHashes(Protocol):
+    """What matching reads of a picture: a Media row, or just these columns of it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def pdq(self) -> str | None: ...
+    @property
+    def pdq_quality(self) -> int | None: ...
+    @property
+    def pdq_variants(self) -> dict[str, Any] | None: ...
+
+
+def queries(media: PictureHashes, quality_threshold: int) -> list[tuple[str, str]]:
     """The PDQ hashes a picture is looked up with, each labelled with its variant.
 
     A picture too flat to match on may still hold a detailed picture inside uniform borders:
@@ -128,7 +139,7 @@ def queries(media: Media, quality_threshold: int) -> list[tuple[str, str]]:
 
 
 def _best_hits(
-    index: PdqIndex, pictures: Sequence[Media], radius: int, quality_threshold: int
+    index: PdqIndex, pictures: Sequence[PictureHashes], radius: int, quality_threshold: int
 ) -> dict[tuple[int, int], tuple[int, str]]:
     """For each (picture, target) the closest (distance, variant); the original wins ties."""
     labelled = [
@@ -180,28 +191,34 @@ def _pdq_findings(
     settings: MatchSettings,
     indexes: SignalIndexes,
     stats: MatchStats,
-) -> list[dict[str, Any]]:
-    pictures = list(
-        session.scalars(select(Media).where(Media.pdq.is_not(None), _in_seizure(seizure_id)))
-    )
-    usable = [m for m in pictures if queries(m, settings.quality_threshold)]
-    stats.low_quality_pictures += len(pictures) - len(usable)
-    rows = [
-        _finding(media_id, "pdq", entry=entry_id, distance=distance, variant=label)
-        for (media_id, entry_id), (distance, label) in _best_hits(
-            indexes.banks, usable, settings.pdq_radius, settings.quality_threshold
-        ).items()
-    ]
+) -> None:
+    """Store the seizure's PDQ matches, reading its pictures a chunk at a time."""
     local = _seen_only_here(session, seizure_id)
     known = _linked_from_elsewhere(session, seizure_id, "pdq")
-    rows += [
-        _finding(media_id, "pdq", media=other, distance=distance, variant=label)
-        for (media_id, other), (distance, label) in _best_hits(
-            indexes.pictures, usable, settings.pdq_radius, settings.quality_threshold
-        ).items()
-        if other != media_id and other not in local and (media_id, other) not in known
-    ]
-    return rows
+    pictures = session.execute(
+        select(Media.id, Media.pdq, Media.pdq_quality, Media.pdq_variants)
+        .where(Media.pdq.is_not(None), _in_seizure(seizure_id))
+        .execution_options(yield_per=_CHUNK)
+    )
+    for chunk in pictures.partitions():
+        usable: list[PictureHashes] = [
+            row for row in chunk if queries(row, settings.quality_threshold)
+        ]
+        stats.low_quality_pictures += len(chunk) - len(usable)
+        rows = [
+            _finding(media_id, "pdq", entry=entry_id, distance=distance, variant=label)
+            for (media_id, entry_id), (distance, label) in _best_hits(
+                indexes.banks, usable, settings.pdq_radius, settings.quality_threshold
+            ).items()
+        ]
+        rows += [
+            _finding(media_id, "pdq", media=other, distance=distance, variant=label)
+            for (media_id, other), (distance, label) in _best_hits(
+                indexes.pictures, usable, settings.pdq_radius, settings.quality_threshold
+            ).items()
+            if other != media_id and other not in local and (media_id, other) not in known
+        ]
+        _store(session, rows)
 
 
 def _reliable_frames(frames: list[vpdq.VpdqFrame], quality_threshold: int) -> list[vpdq.VpdqFrame]:
@@ -268,7 +285,11 @@ def match_seizure(
         indexes = SignalIndexes(settings.quality_threshold)
     indexes.refresh(session)
     stats = MatchStats()
-    stats.exact = _store(session, _exact_findings(session, seizure_id))
-    stats.pdq = _store(session, _pdq_findings(session, seizure_id, settings, indexes, stats))
-    stats.vpdq = _store(session, _vpdq_findings(session, seizure_id, settings, indexes, stats))
+    before = _count(session)
+    _store(session, _exact_findings(session, seizure_id))
+    stats.exact, before = _count(session) - before, _count(session)
+    _pdq_findings(session, seizure_id, settings, indexes, stats)
+    stats.pdq, before = _count(session) - before, _count(session)
+    _store(session, _vpdq_findings(session, seizure_id, settings, indexes, stats))
+    stats.vpdq = _count(session) - before
     return stats

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from vigil.banks.formats.categories import SCHEMES
@@ -102,11 +102,21 @@ class TriageReport:
         return document
 
 
-def _media_of(session: Session, seizure_id: int) -> list[Media]:
+def _media_of(session: Session, seizure_id: int) -> list[Row[Any]]:
+    """The seizure's pictures and videos: the columns the report shows, not their hashes."""
     in_seizure = select(Sighting.media_id).where(Sighting.seizure_id == seizure_id)
     return list(
-        session.scalars(
-            select(Media)
+        session.execute(
+            select(
+                Media.id,
+                Media.kind,
+                Media.format,
+                Media.width,
+                Media.height,
+                Media.sha256,
+                Media.md5,
+                Media.pdq,
+            )
             .where(Media.id.in_(in_seizure), Media.kind.in_(("image", "video")))
             .order_by(Media.id)
         )
@@ -141,13 +151,28 @@ def _cases_of(session: Session, media_ids: Iterable[int], own_case: int) -> dict
     return cases
 
 
-def _low_quality(media: list[Media]) -> tuple[int, int]:
-    pictures = sum(1 for m in media if m.pdq is not None and not queries(m, pdq.QUALITY_THRESHOLD))
+def _low_quality(session: Session, seizure_id: int) -> tuple[int, int]:
+    """Pictures with no hash fit for matching, and video frames below the quality threshold.
+
+    Only pictures under the threshold are read back (a trimmed picture inside their borders
+    may still be fit), so a large seizure's hashes are not all loaded for this count.
+    """
+    in_seizure = select(Sighting.media_id).where(Sighting.seizure_id == seizure_id)
+    flat = session.execute(
+        select(Media.id, Media.pdq, Media.pdq_quality, Media.pdq_variants).where(
+            Media.id.in_(in_seizure),
+            Media.pdq.is_not(None),
+            Media.pdq_quality < pdq.QUALITY_THRESHOLD,
+        )
+    )
+    pictures = sum(1 for row in flat if not queries(row, pdq.QUALITY_THRESHOLD))
+    videos = session.scalars(
+        select(Media.vpdq).where(Media.id.in_(in_seizure), Media.kind == "video")
+    )
     frames = sum(
         1
-        for m in media
-        if m.vpdq
-        for frame in vpdq.from_json(m.vpdq)
+        for value in videos
+        for frame in vpdq.from_json(value or [])
         if frame.quality < vpdq.QUALITY_THRESHOLD
     )
     return pictures, frames
@@ -220,7 +245,7 @@ def build_report(session: Session, seizure: Seizure) -> TriageReport:
             new_ids.append(media_id)
     paths = _first_paths(session, seizure.id)
     by_id = {m.id: m for m in media}
-    low_pictures, low_frames = _low_quality(media)
+    low_pictures, low_frames = _low_quality(session, seizure.id)
     elsewhere = Counter(case for cases in seen_elsewhere.values() for case in cases)
     return TriageReport(
         case=seizure.case.reference,
@@ -255,7 +280,7 @@ def _victim_identified(flags: list[bool | None]) -> bool | None:
     return False if any(flag is False for flag in flags) else None
 
 
-def _new_media(media: Media, path: str) -> NewMedia:
+def _new_media(media: Row[Any], path: str) -> NewMedia:
     return NewMedia(
         media.id,
         path,
