@@ -8,26 +8,45 @@ web server — never rebuilds from scratch for a new seizure or a new bank.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, func, select
+from numpy.typing import NDArray
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from vigil.index.pdq import PdqIndex, codes_from_hex
 from vigil.signals import vpdq
 from vigil.store.models import BankEntry, Media
 
+_CHUNK = 65536
 
-def _add(index: PdqIndex, pairs: Iterable[tuple[int, str]]) -> int:
-    ids: list[int] = []
-    hexes: list[str] = []
-    for row_id, hex_digits in pairs:
-        ids.append(row_id)
-        hexes.append(hex_digits)
-    if ids:
-        index.add(codes_from_hex(hexes), np.asarray(ids, dtype=np.int64))
-    return max(ids, default=0)
+
+def _stream(session: Session, query: Select[int, str | None]) -> Iterator[Sequence[Any]]:
+    """The ``(id, hex)`` rows of ``query`` a chunk at a time, read through Core (no ORM)."""
+    result = session.connection().execute(query.execution_options(yield_per=_CHUNK))
+    yield from result.partitions()
+
+
+def _add(index: PdqIndex, chunks: Iterable[Sequence[Any]]) -> tuple[int, int]:
+    """Add chunks of ``(id, hex)`` rows to the index; returns (how many, largest id).
+
+    Rows become arrays a chunk at a time, so that millions of hashes never exist as Python
+    strings all at once (40 bytes a hash in arrays, ~200 as strings and tuples).
+    """
+    codes: list[NDArray[np.uint8]] = []
+    ids: list[NDArray[np.int64]] = []
+    for chunk in chunks:
+        if not chunk:
+            continue
+        codes.append(codes_from_hex([row[1] for row in chunk]))
+        ids.append(np.fromiter((row[0] for row in chunk), np.int64, len(chunk)))
+    if not ids:
+        return 0, 0
+    all_ids = np.concatenate(ids)
+    index.add(np.concatenate(codes), all_ids)
+    return len(all_ids), int(all_ids.max())
 
 
 class SignalIndexes:
@@ -55,26 +74,19 @@ class SignalIndexes:
         )
         if still_there != self._entries:
             self.banks, self._last_entry, self._entries = PdqIndex(), 0, 0
-        new_entries = list(
-            session.execute(
-                select(BankEntry.id, BankEntry.pdq)
-                .where(self._usable_entry(), BankEntry.id > self._last_entry)
-                .order_by(BankEntry.id)
-            )
+        new_entries = select(BankEntry.id, BankEntry.pdq).where(
+            self._usable_entry(), BankEntry.id > self._last_entry
         )
-        self._last_entry = max(self._last_entry, _add(self.banks, new_entries))  # type: ignore[arg-type]
-        self._entries += len(new_entries)
+        added, last = _add(self.banks, _stream(session, new_entries))
+        self._last_entry = max(self._last_entry, last)
+        self._entries += added
         # Bounded above, so that media stored while this runs wait for the next refresh.
         newest = session.scalar(select(func.max(Media.id))) or 0
         arrived = (Media.id > self._last_media) & (Media.id <= newest)
-        pictures = session.execute(
-            select(Media.id, Media.pdq).where(
-                arrived,
-                Media.pdq.is_not(None),
-                Media.pdq_quality >= self.quality_threshold,
-            )
+        pictures = select(Media.id, Media.pdq).where(
+            arrived, Media.pdq.is_not(None), Media.pdq_quality >= self.quality_threshold
         )
-        _add(self.pictures, pictures)  # type: ignore[arg-type]
+        _add(self.pictures, _stream(session, pictures))
         videos = session.execute(select(Media.id, Media.vpdq).where(arrived, Media.kind == "video"))
         frames = [
             (media_id, frame.pdq_hex)
@@ -82,5 +94,5 @@ class SignalIndexes:
             for frame in vpdq.from_json(value or [])
             if frame.quality >= self.quality_threshold
         ]
-        _add(self.frames, frames)
+        _add(self.frames, [frames])
         self._last_media = max(self._last_media, newest)
