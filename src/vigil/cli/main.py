@@ -24,7 +24,6 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(bank_app, name="bank")
 app.add_typer(match_app, name="match")
-app.command("report")(report)
 
 
 @app.command()
@@ -112,6 +111,9 @@ def ingest(
     else:
         print_summary(out, outcome.summary, resumed=outcome.resumed)
         print_triage(out, outcome.triage)
+
+
+app.command("report")(report)
 
 
 @db_app.command("upgrade")
