@@ -101,3 +101,14 @@ def test_unknown_names_are_one_line_errors(tmp_path: Path) -> None:
     code, _, stderr = vigil(data, "match", "review", "99", "--verdict", "confirmed")
     assert code == 2
     assert "no match with id 99" in stderr
+
+
+def test_unknown_verdict_is_a_one_line_error(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    card = tmp_path / "card"
+    card.mkdir()
+    make_jpeg(card / "a.jpg", seed=3)
+    assert vigil(data, "ingest", str(card), "--case", "OP-2", "--workers", "1")[0] == 0
+    code, _, stderr = vigil(data, "match", "list", "card", "--verdict", "maybe")
+    assert code == 2
+    assert "verdict must be one of open, confirmed, rejected, not 'maybe'" in stderr

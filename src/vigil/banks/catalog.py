@@ -36,9 +36,14 @@ class BankInfo:
     imports: list[tuple[str, str, int, datetime]]
 
 
+def find_bank(session: Session, name: str) -> Bank | None:
+    """The bank called ``name``, or None."""
+    return session.scalar(select(Bank).where(Bank.name == name))
+
+
 def bank_by_name(session: Session, name: str) -> Bank:
     """The bank called ``name``; BankError naming the known banks if there is none."""
-    bank = session.scalar(select(Bank).where(Bank.name == name))
+    bank = find_bank(session, name)
     if bank is None:
         known = ", ".join(session.scalars(select(Bank.name).order_by(Bank.name))) or "none yet"
         raise BankError(f"no bank named {name!r} (banks: {known})")
@@ -66,7 +71,7 @@ def create_bank(
     if category_scheme not in SCHEMES:
         schemes = ", ".join(sorted(SCHEMES))
         raise BankError(f"unknown category scheme {category_scheme!r} (known: {schemes})")
-    if session.scalar(select(Bank.id).where(Bank.name == name)) is not None:
+    if find_bank(session, name) is not None:
         raise BankError(f"a bank named {name!r} already exists")
     bank = Bank(
         name=name,

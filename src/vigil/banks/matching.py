@@ -12,7 +12,7 @@ adds only what is new, so an interrupted ingest simply matches again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -74,6 +74,13 @@ def _store(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(
             insert_ignoring_duplicates(session, Match.__table__), rows[start : start + 1000]
         )
+
+
+def _added(session: Session, work: Callable[[], None]) -> int:
+    """How many matches ``work`` stored that were not stored before."""
+    before = _count(session)
+    work()
+    return _count(session) - before
 
 
 def _count(session: Session) -> int:
@@ -285,11 +292,12 @@ def match_seizure(
         indexes = SignalIndexes(settings.quality_threshold)
     indexes.refresh(session)
     stats = MatchStats()
-    before = _count(session)
-    _store(session, _exact_findings(session, seizure_id))
-    stats.exact, before = _count(session) - before, _count(session)
-    _pdq_findings(session, seizure_id, settings, indexes, stats)
-    stats.pdq, before = _count(session) - before, _count(session)
-    _store(session, _vpdq_findings(session, seizure_id, settings, indexes, stats))
-    stats.vpdq = _count(session) - before
+    stats.exact = _added(session, lambda: _store(session, _exact_findings(session, seizure_id)))
+    stats.pdq = _added(
+        session, lambda: _pdq_findings(session, seizure_id, settings, indexes, stats)
+    )
+    stats.vpdq = _added(
+        session,
+        lambda: _store(session, _vpdq_findings(session, seizure_id, settings, indexes, stats)),
+    )
     return stats

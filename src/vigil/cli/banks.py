@@ -9,10 +9,9 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.cli.common import DatabaseUrl, DataDir, err, fail, open_store, out
+from vigil.cli.common import DatabaseUrl, DataDir, Output, err, fail, open_store, out, user_session
 
 bank_app = typer.Typer(help="Hash banks: lists of known material.", no_args_is_help=True)
 
@@ -39,17 +38,11 @@ def create(
     """Create an empty bank."""
     from vigil.banks.catalog import BankError, create_bank
 
-    store = open_store(data_dir, database_url)
-    try:
-        with store.session() as session:
-            bank = create_bank(
-                session, name, source=source, dissemination=dissemination, category_scheme=scheme
-            )
-            out.print(f"bank {bank.name!r} created", highlight=False)
-    except BankError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        store.close()
+    with user_session(data_dir, database_url, BankError) as session:
+        bank = create_bank(
+            session, name, source=source, dissemination=dissemination, category_scheme=scheme
+        )
+    out.print(f"bank {bank.name!r} created", highlight=False)
 
 
 @bank_app.command("list")
@@ -61,12 +54,8 @@ def list_(
     """List the banks with their entry counts."""
     from vigil.banks.catalog import list_banks
 
-    store = open_store(data_dir, database_url)
-    try:
-        with store.session() as session:
-            banks = list_banks(session)
-    finally:
-        store.close()
+    with user_session(data_dir, database_url) as session:
+        banks = list_banks(session)
     if as_json:
         rows = [
             {
@@ -102,14 +91,8 @@ def show(
     from vigil.banks.catalog import BankError, bank_by_name, describe_bank
     from vigil.banks.formats.categories import scheme_for
 
-    store = open_store(data_dir, database_url)
-    try:
-        with store.session() as session:
-            info = describe_bank(session, bank_by_name(session, name))
-    except BankError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        store.close()
+    with user_session(data_dir, database_url, BankError) as session:
+        info = describe_bank(session, bank_by_name(session, name))
     scheme = scheme_for(info.category_scheme)
     out.print(
         f"[bold]{info.name}[/] — owner {info.agency}, dissemination {info.dissemination}, "
@@ -144,14 +127,8 @@ def delete(
 
     if not yes and not typer.confirm(f"Delete bank {name!r} and every match against it?"):
         raise typer.Exit(code=1)
-    store = open_store(data_dir, database_url)
-    try:
-        with store.session() as session:
-            entries = delete_bank(session, name)
-    except BankError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        store.close()
+    with user_session(data_dir, database_url, BankError) as session:
+        entries = delete_bank(session, name)
     out.print(f"bank {name!r} deleted ({entries:,} entries)", highlight=False)
 
 
@@ -169,17 +146,16 @@ def import_(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Import a hash list into a bank: all of it, or nothing if any record is bad."""
-    from vigil.banks.catalog import BankError, create_bank
+    from vigil.banks.catalog import BankError, create_bank, find_bank
     from vigil.banks.formats import FORMATS, BankFormatError
     from vigil.banks.transfer import AlreadyImportedError, import_file
-    from vigil.store.models import Bank
 
     if fmt is not None and fmt not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     store = open_store(data_dir, database_url)
     try:
         with err.status(f"importing {file.name}"), store.session() as session:
-            if create and session.scalar(select(Bank.id).where(Bank.name == bank)) is None:
+            if create and find_bank(session, bank) is None:
                 create_bank(session, bank)
             outcome = import_file(session, file, bank, fmt)
     except AlreadyImportedError as exc:
@@ -200,9 +176,7 @@ def import_(
 def export(
     bank: BankName,
     fmt: Annotated[str, typer.Option("--format", help=f"Format to write. {FORMAT_HELP}")],
-    output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")
-    ] = None,
+    output: Output = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -213,19 +187,14 @@ def export(
 
     if fmt not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    store = open_store(data_dir, database_url)
     try:
-        with store.session() as session:
+        with user_session(data_dir, database_url, BankError) as session:
             if output is None:
                 count = export_bank(session, bank, fmt, sys.stdout.buffer)
             else:
                 count = _export_to_file(session, bank, fmt, output)
-    except BankError as exc:
-        raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"{output}: {exc.strerror}") from None
-    finally:
-        store.close()
     err.print(f"exported {count:,} entries of bank {bank!r}", highlight=False)
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import getpass
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from vigil.cli.common import DatabaseUrl, DataDir, err, fail, open_store, out
+from vigil.cli.common import DatabaseUrl, DataDir, Output, err, fail, out, user_session
 
 match_app = typer.Typer(help="Matches against banks and other cases.", no_args_is_help=True)
 
@@ -46,15 +45,8 @@ def run(
         settings = MatchSettings(pdq_radius=pdq_radius, vpdq_share=vpdq_share)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    store = open_store(data_dir, database_url)
-    try:
-        with store.session() as session:
-            found = find_seizure(session, seizure, case)
-            stats = match_seizure(session, found.id, settings)
-    except NotFoundError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        store.close()
+    with user_session(data_dir, database_url, NotFoundError) as session:
+        stats = match_seizure(session, find_seizure(session, seizure, case).id, settings)
     out.print(
         f"new matches: {stats.exact:,} exact, {stats.pdq:,} PDQ, {stats.vpdq:,} vPDQ; "
         f"not fuzzy-matched for low quality: {stats.low_quality_pictures:,} pictures, "
@@ -78,14 +70,9 @@ def list_(
     from vigil.banks.listing import seizure_matches
     from vigil.store.repo import NotFoundError, find_seizure
 
-    store = open_store(data_dir, database_url)
-    try:
-        with store.session() as session:
-            rows = seizure_matches(session, find_seizure(session, seizure, case).id, verdict)
-    except NotFoundError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        store.close()
+    # A verdict that is not one of VERDICTS is a ValueError naming them.
+    with user_session(data_dir, database_url, NotFoundError, ValueError) as session:
+        rows = seizure_matches(session, find_seizure(session, seizure, case).id, verdict)
     if as_json:
         out.print_json(json.dumps([row.to_json() for row in rows]))
         return
@@ -119,16 +106,8 @@ def review(
     """Confirm or reject a match (or open it again)."""
     from vigil.banks.review import ReviewError, review_match
 
-    store = open_store(data_dir, database_url)
-    try:
-        with store.session() as session:
-            review_match(
-                session, match_id, verdict, reviewer=reviewer or getpass.getuser(), note=note
-            )
-    except ReviewError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        store.close()
+    with user_session(data_dir, database_url, ReviewError) as session:
+        review_match(session, match_id, verdict, reviewer=reviewer or getpass.getuser(), note=note)
     out.print(f"match {match_id}: {verdict}", highlight=False)
 
 
@@ -136,9 +115,7 @@ def report(
     seizure: SeizureName,
     case: CaseOption = None,
     fmt: Annotated[str, typer.Option("--format", help="text, json, csv or html.")] = "text",
-    output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")
-    ] = None,
+    output: Output = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -149,14 +126,8 @@ def report(
 
     if fmt not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    store = open_store(data_dir, database_url)
-    try:
-        with store.session() as session:
-            document = render(build_report(session, find_seizure(session, seizure, case)), fmt)
-    except NotFoundError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        store.close()
+    with user_session(data_dir, database_url, NotFoundError) as session:
+        document = render(build_report(session, find_seizure(session, seizure, case)), fmt)
     if output is None:
         typer.echo(document, nl=False)
         return
