@@ -8,8 +8,10 @@ a fresh worker takes its place, and the run goes on.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -26,9 +28,31 @@ _QUEUE_DEPTH = 4
 SECONDS_PER_MEGABYTE = 1.0
 
 
+# glibc's mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def _keep_freed_memory() -> None:
+    """Let glibc's malloc keep freed memory for the next file instead of unmapping it.
+
+    Each picture allocates and frees the same few megabytes (decoded pixels, their copies);
+    by default glibc returns them to the kernel every time and takes page faults to get them
+    back, which cost a fifth of the hashing time of a 1024x768 JPEG.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, 64 * 1024 * 1024)
+        libc.mallopt(_M_TRIM_THRESHOLD, 256 * 1024 * 1024)
+    except (OSError, AttributeError):
+        return  # not glibc (musl has no mallopt): it only costs speed
+
+
 def _serve(connection: Connection, root: bytes, options: WorkerOptions) -> None:
     """Worker main loop: take lists of tasks, answer with one result per task."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _keep_freed_memory()
     try:
         while True:
             tasks: list[FileTask] | None = connection.recv()

@@ -6,12 +6,14 @@ Two ways to hash, one hash format:
   stored (no EXIF orientation), nearest-neighbour resize to exactly 512x512 when a side is
   over 512, then PDQ of the RGB luma. Use it to agree with hashes partners computed.
 * ``fast`` (ingest's default) decodes JPEGs over 512 px in luma only (the JPEG Y channel is
-  PDQ's luma) and at the smallest DCT scale (1/2..1/8) that keeps 512 px a side, takes the
-  same 512x512 nearest samples as the reference from that, and runs PDQ in numpy. Other
-  images take the reference path. ``bench/pdq_fidelity.py`` measures how close it stays.
+  PDQ's luma) and at the smallest DCT scale (1/2..1/8) that keeps 512 px a side, and takes
+  the same 512x512 nearest samples as the reference from that (see
+  :mod:`vigil.signals.pdq_fast`). Other images take the reference path.
+  ``bench/pdq_fidelity.py`` measures how close it stays.
 
-:func:`pdq_samples` gives the pixels a mode hashes, so that :mod:`vigil.signals.pdq_variants`
-can hash the picture turned, mirrored and trimmed from the same decode.
+:func:`decode_for_hashing` gives the luma a mode hashes, so that
+:mod:`vigil.signals.pdq_variants` can hash the picture turned, mirrored and trimmed from the
+same decode.
 """
 
 import re
@@ -25,7 +27,7 @@ from PIL import Image
 
 from vigil.media.errors import MediaError
 from vigil.media.image import DEFAULT_MAX_PIXELS, decode_image, open_image_header
-from vigil.signals.pdq_fast import pdq_hex_from_luma
+from vigil.signals.pdq_fast import REFERENCE_SIDE, LumaPicture, pdq_hex
 
 NAME = "pdq"
 #: The kinds of content this signal applies to.
@@ -37,12 +39,12 @@ QUALITY_THRESHOLD = 50
 HEX_LENGTH = 64
 _HEX_DIGITS = re.compile(f"[0-9a-f]{{{HEX_LENGTH}}}")
 
-#: Side beyond which the reference shrinks an image to REFERENCE_SIDE x REFERENCE_SIDE.
-REFERENCE_SIDE = 512
 #: The fast path asks the JPEG decoder for at least this many pixels a side, so each of the
 #: reference's 512 samples along a side comes from its own (averaged) block of pixels.
 FAST_DRAFT_SIDE = REFERENCE_SIDE
-_LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+# Single-channel modes wider than 8 bits, which the reference reads as grey (_reference_rgb).
+_INTEGER_GREY_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")
+_WIDE_GREY_MODES = (*_INTEGER_GREY_MODES, "F")
 
 HashMode = Literal["fast", "reference"]
 
@@ -100,7 +102,7 @@ def _reference_rgb(img: Image.Image) -> NDArray[np.uint8]:
     The reference loads every image as 8-bit samples, so 16- and 32-bit integer samples keep
     their low byte (a C cast), not a rescaled value: that is what its published hashes encode.
     """
-    if img.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
+    if img.mode in _INTEGER_GREY_MODES:
         grey = (np.asarray(img).astype(np.int64) & 0xFF).astype(np.uint8)
         return np.repeat(grey[:, :, None], 3, axis=2)
     if img.mode == "F":
@@ -112,90 +114,91 @@ def _reference_rgb(img: Image.Image) -> NDArray[np.uint8]:
         raise MediaError("pdq", f"cannot hash an image in Pillow mode {img.mode!r}") from exc
 
 
-def _reference_grid(img: Image.Image, full_size: tuple[int, int], scale: int) -> Image.Image:
-    """The reference's 512x512 nearest samples of a picture, taken from a 1/``scale`` decode.
-
-    The reference keeps pixel ``floor(x * width / 512)``; in a 1/``scale`` decode that pixel
-    lies in block ``floor(x * width / (512 * scale))``. Sampling commutes with per-pixel mode
-    conversion, so it runs first, on the image's own mode.
-    """
-    width, height = full_size
-    x_step = width / (REFERENCE_SIDE * scale)
-    y_step = height / (REFERENCE_SIDE * scale)
-    # Offsetting by half a step turns Pillow's pixel-centre sampling into the floor above;
-    # steps are multiples of 1/4096, so the arithmetic is exact.
-    return img.transform(
-        (REFERENCE_SIDE, REFERENCE_SIDE),
-        Image.Transform.AFFINE,
-        (x_step, 0, -x_step / 2, 0, y_step, -y_step / 2),
-        Image.Resampling.NEAREST,
-    )
-
-
 def _reference_samples(img: Image.Image) -> NDArray[np.uint8]:
-    """The RGB the reference hashes: the image's own pixels, or its 512x512 samples."""
+    """The RGB the reference hashes: the image's own pixels, or its 512x512 nearest samples.
+
+    The reference keeps pixel ``floor(x * width / 512)``. Offsetting Pillow's pixel-centre
+    sampling by half a step gives exactly that floor (steps are multiples of 1/4096, so the
+    arithmetic is exact). Sampling commutes with per-pixel mode conversion, so it runs first,
+    on the image's own mode.
+    """
     if max(img.size) > REFERENCE_SIDE:
-        img = _reference_grid(img, img.size, 1)
+        width, height = img.size
+        x_step, y_step = width / REFERENCE_SIDE, height / REFERENCE_SIDE
+        img = img.transform(
+            (REFERENCE_SIDE, REFERENCE_SIDE),
+            Image.Transform.AFFINE,
+            (x_step, 0, -x_step / 2, 0, y_step, -y_step / 2),
+            Image.Resampling.NEAREST,
+        )
     return _reference_rgb(img)
 
 
-def _fast_samples(img: Image.Image) -> NDArray[np.float32] | NDArray[np.uint8]:
-    """What fast mode hashes: the reference's samples of a large JPEG as luma, else its RGB."""
-    if img.format != "JPEG" or max(img.size) <= REFERENCE_SIDE:
-        return _reference_samples(decode_image(img))
+def _luma_array(img: Image.Image) -> NDArray[np.uint8]:
+    """8-bit luma of a decoded image, from the RGB the reference sees in it (rows x columns)."""
+    if img.mode in _WIDE_GREY_MODES:
+        return np.ascontiguousarray(_reference_rgb(img)[:, :, 0])
+    if img.mode != "L":
+        try:
+            img = (img if img.mode == "RGB" else img.convert("RGB")).convert("L")
+        except ValueError as exc:
+            raise MediaError("pdq", f"cannot hash an image in Pillow mode {img.mode!r}") from exc
     width, height = img.size
-    drafted = img.draft("L", (FAST_DRAFT_SIDE, FAST_DRAFT_SIDE))
-    scale = 1 if drafted is None else round(width / drafted[1][2])
-    grid = _reference_grid(decode_image(img), (width, height), scale)
-    if grid.mode == "L":
-        return np.asarray(grid, dtype=np.float32)
-    # CMYK JPEGs cannot be decoded to grey directly (they still decode at reduced scale).
-    luma: NDArray[np.float32] = _reference_rgb(grid).astype(np.float32) @ _LUMA_WEIGHTS
-    return luma
+    # tobytes() and a view on it: numpy's own conversion of a Pillow image is ~6x slower.
+    return np.frombuffer(img.tobytes(), dtype=np.uint8).reshape(height, width)
 
 
-def pdq_samples(
-    data: bytes | Image.Image, mode: HashMode = "fast", *, max_pixels: int = DEFAULT_MAX_PIXELS
-) -> NDArray[np.float32] | NDArray[np.uint8]:
-    """The pixels PDQ is computed from for the image in ``data``, by the given mode.
+def decode_luma(img: Image.Image) -> LumaPicture:
+    """Decode an image from :func:`open_image_header` to the luma PDQ is computed from.
 
-    ``data`` is the file's bytes or the image :func:`open_image_header` opened from them, not
-    yet decoded (it is decoded here). Either float32 luma (fast mode on large JPEGs) or 8-bit
-    RGB (rows x columns x 3), at most 512 a side. Raises MediaError for files that cannot be
-    decoded (see :func:`open_image_header`) and ValueError for an unknown mode.
+    JPEGs are decoded in luma only (their Y channel is PDQ's luma) and, when over 512 px,
+    at the smallest DCT scale (1/2..1/8) that keeps 512 px a side: each of the reference's
+    512 samples along a side then still comes from its own (averaged) block of pixels. Other
+    images are decoded at full size.
     """
-    if mode not in ("fast", "reference"):
-        raise ValueError(f"unknown PDQ mode {mode!r}: use 'fast' or 'reference'")
-    img = data if isinstance(data, Image.Image) else open_image_header(data, max_pixels=max_pixels)
-    if mode == "fast":
-        return _fast_samples(img)
-    return _reference_samples(decode_image(img))
-
-
-def pdq_from_samples(samples: NDArray[np.float32] | NDArray[np.uint8]) -> PdqHash:
-    """PDQ of the pixels :func:`pdq_samples` returns."""
-    if samples.ndim == 2:
-        return PdqHash(*pdq_hex_from_luma(samples.astype(np.float32, copy=False)))
-    vector, quality = pdqhash.compute(np.ascontiguousarray(samples))
-    # pdqhash returns bits most significant first, the order of the reference's hex output.
-    return PdqHash(np.packbits(vector.astype(np.uint8)).tobytes().hex(), int(quality))
+    width, height = img.size
+    scale = 1
+    if img.format == "JPEG":
+        drafted = img.draft("L", (FAST_DRAFT_SIDE, FAST_DRAFT_SIDE))
+        if drafted is not None:
+            scale = round(width / drafted[1][2])
+    return LumaPicture(_luma_array(decode_image(img)), height, width, scale)
 
 
 def pdq_reference(img: Image.Image) -> PdqHash:
     """PDQ of a decoded image exactly as Meta's reference hasher computes it."""
-    return pdq_from_samples(_reference_samples(img))
+    vector, quality = pdqhash.compute(np.ascontiguousarray(_reference_samples(img)))
+    # pdqhash returns bits most significant first, the order of the reference's hex output.
+    return PdqHash(np.packbits(vector.astype(np.uint8)).tobytes().hex(), int(quality))
 
 
-def pdq_fast_from_bytes(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> PdqHash:
-    """PDQ of the image in ``data``, decoding large JPEGs at reduced scale in luma only.
+def decode_for_hashing(
+    img: Image.Image, mode: HashMode = "fast"
+) -> tuple[LumaPicture, PdqHash | None]:
+    """Decode an image from :func:`open_image_header` for hashing by ``mode``.
 
-    Raises MediaError for files that cannot be decoded (see :func:`open_image_header`).
+    Returns the luma to hash (see :mod:`vigil.signals.pdq_fast`) and, when the mode takes
+    the image's own hash from Meta's reference code rather than from that luma, that hash.
+    Turned, mirrored and trimmed copies are always hashed from the luma
+    (:mod:`vigil.signals.pdq_variants`), so that the image is decoded once.
     """
-    return pdq_from_samples(pdq_samples(data, "fast", max_pixels=max_pixels))
+    if mode not in ("fast", "reference"):
+        raise ValueError(f"unknown PDQ mode {mode!r}: use 'fast' or 'reference'")
+    # A JPEG of at most 512 px decodes at full scale anyway: there the reference costs little
+    # more, and on nearly flat pictures even the Y channel's rounding moves many bits.
+    if mode == "fast" and img.format == "JPEG" and max(img.size) > REFERENCE_SIDE:
+        return decode_luma(img), None
+    decoded = decode_image(img)
+    return LumaPicture.full_size(_luma_array(decoded)), pdq_reference(decoded)
 
 
 def hash_image_bytes(
     data: bytes, mode: HashMode = "fast", *, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> PdqHash:
-    """PDQ of the image in ``data`` by the given mode (see the module docstring)."""
-    return pdq_from_samples(pdq_samples(data, mode, max_pixels=max_pixels))
+    """PDQ of the image in ``data`` by the given mode (see the module docstring).
+
+    Raises MediaError for files that cannot be decoded (see :func:`open_image_header`) and
+    ValueError for an unknown mode.
+    """
+    picture, reference = decode_for_hashing(open_image_header(data, max_pixels=max_pixels), mode)
+    return reference or PdqHash(*pdq_hex(picture))

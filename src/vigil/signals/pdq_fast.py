@@ -1,19 +1,30 @@
-"""PDQ computed in numpy from a luma image, for the fast ingest path.
+"""PDQ of a luma picture and of its turned and mirrored copies, from one decode.
 
-PDQ blurs the luma with a two-pass Jarosz box filter (window ``ceil(side / 128)``), keeps the
-64x64 samples at the cell centres, takes the first 16x16 DCT-II coefficients and thresholds
-them at their median. Blur and decimation are linear and separable, so for each image side
-they fold into one 64xN matrix (cached): a picture costs two small matrix products instead of
-filtering every pixel. Results match Meta's C++ code up to float rounding order.
+PDQ shrinks a picture over 512 px a side to 512x512 (nearest neighbour: pixel
+``floor(x * side / 512)``), blurs the luma with a two-pass Jarosz box filter (window
+``ceil(side / 128)``), keeps the 64x64 samples at the cell centres, takes the first 16x16
+DCT-II coefficients and thresholds them at their median. Resize, blur and decimation are all
+linear and separable, so each of the 64 samples along an axis is a weighted sum of a few
+pixels of the decoded picture. Those pixels and weights are worked out once per picture size
+(cached); the C kernel in ``_pdq_grid.c`` applies them. Results match Meta's C++ code up to
+float rounding order.
 
-The hashes of the picture turned and mirrored (its dihedral variants) are computed from the
-turned samples themselves (see :func:`pdq_dihedral_from_luma` for why not from the DCT).
+The decoded luma may be a reduced decode (a JPEG drafted at 1/2..1/8 scale): a pixel of the
+picture then lies in decoded pixel ``floor(pixel / scale)``. The turned and mirrored copies
+(the dihedral variants) are sampled for real: mirroring changes which pixels each sample
+reads, since neither the nearest-neighbour resize nor the blur window is symmetric. Meta's
+``compute_dihedral`` instead derives them from the picture's own DCT, as if sampling were
+symmetric, which moves the hashes of finely textured pictures by 30-90 bits. Transposing
+does commute with sampling, so two row and two column mappings give all eight hashes.
 """
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
+
+from vigil.signals import _pdq_grid
 
 GRID_SIDE = 64
 #: Images with a side below this get the reference's empty hash with quality 0.
@@ -22,6 +33,8 @@ _JAROSZ_PASSES = 2
 _DCT_SIDE = 16
 _HASH_BITS = _DCT_SIDE * _DCT_SIDE
 _EMPTY_HEX = "0" * (_HASH_BITS // 4)
+#: Side beyond which the reference shrinks a picture to REFERENCE_SIDE x REFERENCE_SIDE.
+REFERENCE_SIDE = 512
 
 
 def _dct_matrix() -> NDArray[np.float32]:
@@ -87,19 +100,6 @@ def _quality(grid: NDArray[np.float32]) -> int:
     return min(gradient_sum // 90, 100)
 
 
-def _grid_and_coefficients(
-    luma: NDArray[np.float32],
-) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """The 64x64 blurred samples of a luma image and their 16x16 DCT block."""
-    rows, cols = luma.shape
-    row_taps, row_weights = _blur_and_decimate(rows)
-    col_taps, col_weights = _blur_and_decimate(cols)
-    band = np.einsum("ik,ikc->ic", row_weights, luma[row_taps])
-    grid = np.einsum("jk,ijk->ij", col_weights, band[:, col_taps])
-    coefficients: NDArray[np.float32] = _DCT @ grid @ _DCT.T
-    return grid, coefficients
-
-
 def _hex_digits(blocks: NDArray[np.float32]) -> list[str]:
     """Each 16x16 DCT block (stacked on the first axis) thresholded at its median, as hex."""
     flat = blocks.reshape(len(blocks), _HASH_BITS)
@@ -108,14 +108,6 @@ def _hex_digits(blocks: NDArray[np.float32]) -> list[str]:
     # Bit k of the hash is coefficient k; hex is written most significant bit first.
     bits = flat[:, ::-1] > medians[:, None]
     return [row.tobytes().hex() for row in np.packbits(bits, axis=1)]
-
-
-def pdq_hex_from_luma(luma: NDArray[np.float32]) -> tuple[str, int]:
-    """PDQ of a luma image (rows x columns, values 0..255): 64 hex digits and quality 0..100."""
-    if min(luma.shape) < MIN_HASHABLE_SIDE:
-        return _EMPTY_HEX, 0
-    grid, coefficients = _grid_and_coefficients(luma)
-    return _hex_digits(coefficients[None])[0], _quality(grid)
 
 
 #: The eight ways to turn or mirror a picture, named after the Pillow ``Image.Transpose``
@@ -146,36 +138,107 @@ _DIHEDRAL_STEPS = {
 }
 
 
-def pdq_dihedral_from_luma(luma: NDArray[np.float32]) -> tuple[dict[str, str], int]:
-    """PDQ of a luma image and of its seven turned and mirrored copies, by DIHEDRAL_NAMES.
+@dataclass(frozen=True)
+class LumaPicture:
+    """A picture's luma as decoded, possibly at reduced scale, and the picture's own size.
 
-    ``result["rotate90"]`` is the PDQ of the picture rotated 90 degrees counter-clockwise.
-    Meta's code derives the variants from the picture's own DCT, as if PDQ sampled a picture
-    symmetrically; it does not (cell centres and the blur window sit one pixel off when
-    mirrored), which moves the hashes of finely textured pictures by 30-90 bits. Here the
-    turned pictures are sampled for real, cheaply: a mirror only reverses which pixels each
-    sample reads, and transposing the picture transposes its grid and DCT block, so four
-    blurred grids give all eight hashes. All eight share the picture's quality.
+    Decoded pixel ``(i, j)`` covers the picture's pixels ``[i * scale, (i + 1) * scale)`` on
+    each axis. ``luma`` is 8-bit, rows x columns, C order.
     """
-    if min(luma.shape) < MIN_HASHABLE_SIDE:
+
+    luma: NDArray[np.uint8]
+    height: int
+    width: int
+    scale: int = 1
+
+    @classmethod
+    def full_size(cls, luma: NDArray[np.uint8]) -> "LumaPicture":
+        """A picture decoded at full size."""
+        rows, cols = luma.shape
+        return cls(np.ascontiguousarray(luma), rows, cols)
+
+
+@lru_cache(maxsize=64)
+def _axis_taps(
+    length: int, offset: int, scale: int, decoded: int, samples: int
+) -> tuple[NDArray[np.int32], NDArray[np.float32]]:
+    """Decoded pixels and weights of the 64 samples along one axis of a picture.
+
+    The picture spans ``length`` pixels from ``offset`` (a trimmed picture starts inside its
+    canvas), is resized to ``samples`` by nearest neighbour, then blurred and decimated.
+    Returns taps ``[2][64][K]`` (as the picture lies, then mirrored) and weights ``[64][K]``.
+    """
+    kept = np.arange(samples, dtype=np.int64) * length // samples
+    as_is = (offset + kept) // scale
+    mirrored = (offset + length - 1 - kept) // scale
+    run, weights = _blur_and_decimate(samples)
+    taps = np.stack([as_is[run], mirrored[run]]).clip(0, decoded - 1).astype(np.int32)
+    return taps, np.ascontiguousarray(weights)
+
+
+def _grids(
+    picture: LumaPicture, box: tuple[int, int, int, int] | None, mappings: int
+) -> NDArray[np.float32] | None:
+    """The 64x64 blurred samples ``[flip rows][flip columns]``, or None if too small.
+
+    ``box`` is (top, bottom, left, right) in decoded pixels: hash only that part.
+    ``mappings`` is 1 for the picture as it lies, 2 to add its mirrored copies.
+    """
+    rows, cols = picture.luma.shape
+    scale = picture.scale
+    if box is None:
+        top, left, height, width = 0, 0, picture.height, picture.width
+    else:
+        top, left = box[0] * scale, box[2] * scale
+        height = min(box[1] * scale, picture.height) - top
+        width = min(box[3] * scale, picture.width) - left
+    resized = max(height, width) > REFERENCE_SIDE
+    sample_rows = REFERENCE_SIDE if resized else height
+    sample_cols = REFERENCE_SIDE if resized else width
+    if min(sample_rows, sample_cols) < MIN_HASHABLE_SIDE:
+        return None
+    row_taps, row_weights = _axis_taps(height, top, scale, rows, sample_rows)
+    col_taps, col_weights = _axis_taps(width, left, scale, cols, sample_cols)
+    grids = np.empty((mappings, mappings, GRID_SIDE, GRID_SIDE), dtype=np.float32)
+    _pdq_grid.sample(
+        picture.luma,
+        rows,
+        cols,
+        row_taps[:mappings],
+        row_weights,
+        col_taps[:mappings],
+        col_weights,
+        grids,
+    )
+    return grids
+
+
+def pdq_hex(picture: LumaPicture, box: tuple[int, int, int, int] | None = None) -> tuple[str, int]:
+    """PDQ of the picture (or of ``box`` in it): 64 hex digits and quality 0..100."""
+    grids = _grids(picture, box, 1)
+    if grids is None:
+        return _EMPTY_HEX, 0
+    grid = grids[0, 0]
+    return _hex_digits((_DCT @ grid @ _DCT.T)[None])[0], _quality(grid)
+
+
+def pdq_dihedral(
+    picture: LumaPicture, box: tuple[int, int, int, int] | None = None
+) -> tuple[dict[str, str], int]:
+    """PDQ of the picture and of its seven turned and mirrored copies, by DIHEDRAL_NAMES.
+
+    ``result["rotate90"]`` is the PDQ of the picture rotated 90 degrees counter-clockwise, as
+    the reference would compute it from that rotated picture. All eight share the picture's
+    quality. ``box`` is as for :func:`pdq_hex`.
+    """
+    grids = _grids(picture, box, 2)
+    if grids is None:
         return dict.fromkeys(DIHEDRAL_NAMES, _EMPTY_HEX), 0
-    rows, cols = luma.shape
-    row_taps, row_weights = _blur_and_decimate(rows)
-    col_taps, col_weights = _blur_and_decimate(cols)
-    bands = [
-        np.einsum("ik,ikc->ic", row_weights, luma[taps]) for taps in (row_taps, rows - 1 - row_taps)
-    ]
-    grids = [
-        [
-            np.einsum("jk,ijk->ij", col_weights, band[:, taps])
-            for taps in (col_taps, cols - 1 - col_taps)
-        ]
-        for band in bands
-    ]
+    coefficients = _DCT @ grids.reshape(4, GRID_SIDE, GRID_SIDE) @ _DCT.T
     blocks = []
     for name in DIHEDRAL_NAMES:
         flip_rows, flip_cols, transposed = _DIHEDRAL_STEPS[name]
-        block = _DCT @ grids[flip_rows][flip_cols] @ _DCT.T
+        block = coefficients[flip_rows * 2 + flip_cols]
         blocks.append(block.T if transposed else block)
     hexes = _hex_digits(np.stack(blocks))
-    return dict(zip(DIHEDRAL_NAMES, hexes, strict=True)), _quality(grids[0][0])
+    return dict(zip(DIHEDRAL_NAMES, hexes, strict=True)), _quality(grids[0, 0])

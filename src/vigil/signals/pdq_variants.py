@@ -9,38 +9,34 @@ target, i.e. the query is the target rotated 90 degrees clockwise). When the pic
 uniform borders (letterbox or pillarbox bars, see :mod:`vigil.signals.unletterbox`), the
 picture with its borders trimmed is hashed too, with its own eight variants.
 
-All of it comes from one decode: the samples PDQ is computed from are turned, mirrored and
-trimmed in memory and hashed again (about 1 ms a picture). Meta's ``compute_dihedral``
-derives the variants from the DCT instead, which misses turned copies of finely textured
-pictures (see :func:`vigil.signals.pdq_fast.pdq_dihedral_from_luma`).
+All of it comes from one decode: the luma PDQ is computed from is sampled turned, mirrored
+and trimmed and hashed again (about 0.2 ms a picture). Meta's ``compute_dihedral`` derives
+the variants from the DCT instead, which misses turned copies of finely textured pictures
+(see :mod:`vigil.signals.pdq_fast`).
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
 from PIL import Image
 
-from vigil.media.image import DEFAULT_MAX_PIXELS
+from vigil.media.image import DEFAULT_MAX_PIXELS, open_image_header
 from vigil.signals.pdq import (
     MATCH_THRESHOLD,
     QUALITY_THRESHOLD,
     HashMode,
     PdqHash,
-    pdq_from_samples,
-    pdq_samples,
+    decode_for_hashing,
     validate_hex,
 )
-from vigil.signals.pdq_fast import DIHEDRAL_NAMES, pdq_dihedral_from_luma
+from vigil.signals.pdq_fast import DIHEDRAL_NAMES, pdq_dihedral
 from vigil.signals.unletterbox import find_picture_box
 
 IDENTITY = DIHEDRAL_NAMES[0]
 #: Label prefix of the queries made from the picture with its borders trimmed.
 UNLETTERBOXED = "unletterboxed"
 JSON_VERSION = 1
-_LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -123,36 +119,26 @@ def _group_from_json(value: Any, where: str) -> tuple[PdqHash, dict[str, str]]:
     return own, {name: dihedral[name] for name in DIHEDRAL_NAMES[1:]}
 
 
-def _dihedral(samples: NDArray[np.float32] | NDArray[np.uint8]) -> tuple[PdqHash, dict[str, str]]:
-    """PDQ of the samples and of the 7 other ways to turn or mirror them.
-
-    The picture's own hash is the mode's (bit-exact with Meta's in reference mode); the
-    variants hash the turned luma in numpy, in either mode, since they only serve as queries.
-    """
-    if samples.ndim == 2:
-        by_name, quality = pdq_dihedral_from_luma(samples.astype(np.float32, copy=False))
-        return PdqHash(by_name[IDENTITY], quality), {
-            name: by_name[name] for name in DIHEDRAL_NAMES[1:]
-        }
-    own = pdq_from_samples(samples)
-    by_name, _ = pdq_dihedral_from_luma(samples.astype(np.float32) @ _LUMA_WEIGHTS)
-    return own, {name: by_name[name] for name in DIHEDRAL_NAMES[1:]}
-
-
 def hash_image_variants(
     data: bytes | Image.Image, mode: HashMode = "fast", *, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> PdqVariants:
     """PDQ of the image in ``data`` with its variants, decoding it once.
 
-    ``.hash`` equals ``hash_image_bytes(data, mode)``. Raises MediaError for files that cannot
-    be decoded and ValueError for an unknown mode, as ``hash_image_bytes`` does.
+    ``data`` is the file's bytes or the image :func:`open_image_header` opened from them, not
+    yet decoded. ``.hash`` equals ``hash_image_bytes(data, mode)``; the variants are hashed
+    from the luma that mode decodes, in either mode, since they only serve as queries.
+    Raises MediaError for files that cannot be decoded and ValueError for an unknown mode.
     """
-    samples = pdq_samples(data, mode, max_pixels=max_pixels)
-    own, dihedral = _dihedral(samples)
-    box = find_picture_box(samples)
+    img = data if isinstance(data, Image.Image) else open_image_header(data, max_pixels=max_pixels)
+    picture, reference = decode_for_hashing(img, mode)
+    dihedral, quality = pdq_dihedral(picture)
+    own = reference or PdqHash(dihedral[IDENTITY], quality)
+    del dihedral[IDENTITY]
+    box = find_picture_box(picture.luma)
     if box is None:
         return PdqVariants(own, dihedral)
-    return PdqVariants(own, dihedral, *_dihedral(samples[box.slices]))
+    trimmed, quality = pdq_dihedral(picture, (box.top, box.bottom, box.left, box.right))
+    return PdqVariants(own, dihedral, PdqHash(trimmed.pop(IDENTITY), quality), trimmed)
 
 
 def best_match(
