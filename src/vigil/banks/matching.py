@@ -146,14 +146,12 @@ def queries(media: PictureHashes, quality_threshold: int) -> list[tuple[str, str
 
 
 def _best_hits(
-    index: PdqIndex, pictures: Sequence[PictureHashes], radius: int, quality_threshold: int
+    index: PdqIndex, labelled: Sequence[tuple[int, str, str]], radius: int
 ) -> dict[tuple[int, int], tuple[int, str]]:
-    """For each (picture, target) the closest (distance, variant); the original wins ties."""
-    labelled = [
-        (media.id, label, hex_digits)
-        for media in pictures
-        for label, hex_digits in queries(media, quality_threshold)
-    ]
+    """For each (picture, target) the closest (distance, variant); the original wins ties.
+
+    ``labelled`` holds (media id, variant label, hex) queries, each picture's original first.
+    """
     if not labelled or not len(index):
         return {}
     hits = index.search_many(codes_from_hex([hex_digits for _, _, hex_digits in labelled]), radius)
@@ -164,6 +162,21 @@ def _best_hits(
             if key not in best or distance < best[key][0]:
                 best[key] = (distance, label)
     return best
+
+
+def _others_seen(session: Session, seizure_id: int) -> bool:
+    """Whether any picture outside this seizure is stored: else a picture hit links nothing."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Sighting.seizure_id != seizure_id,
+                    Sighting.media_id == Media.id,
+                    Media.pdq.is_not(None),
+                )
+            )
+        )
+    )
 
 
 def _seen_only_here(session: Session, seizure_id: int) -> set[int]:
@@ -202,29 +215,33 @@ def _pdq_findings(
     """Store the seizure's PDQ matches, reading its pictures a chunk at a time."""
     local = _seen_only_here(session, seizure_id)
     known = _linked_from_elsewhere(session, seizure_id, "pdq")
+    others = _others_seen(session, seizure_id)
     pictures = session.execute(
         select(Media.id, Media.pdq, Media.pdq_quality, Media.pdq_variants)
         .where(Media.pdq.is_not(None), _in_seizure(seizure_id))
         .execution_options(yield_per=_CHUNK)
     )
     for chunk in pictures.partitions():
-        usable: list[PictureHashes] = [
-            row for row in chunk if queries(row, settings.quality_threshold)
-        ]
-        stats.low_quality_pictures += len(chunk) - len(usable)
+        labelled = []
+        for row in chunk:
+            found = queries(row, settings.quality_threshold)
+            if not found:
+                stats.low_quality_pictures += 1
+            labelled += [(row.id, label, hex_digits) for label, hex_digits in found]
         rows = [
             _finding(media_id, "pdq", entry=entry_id, distance=distance, variant=label)
             for (media_id, entry_id), (distance, label) in _best_hits(
-                indexes.banks, usable, settings.pdq_radius, settings.quality_threshold
+                indexes.banks, labelled, settings.pdq_radius
             ).items()
         ]
-        rows += [
-            _finding(media_id, "pdq", media=other, distance=distance, variant=label)
-            for (media_id, other), (distance, label) in _best_hits(
-                indexes.pictures, usable, settings.pdq_radius, settings.quality_threshold
-            ).items()
-            if other != media_id and other not in local and (media_id, other) not in known
-        ]
+        if others:
+            rows += [
+                _finding(media_id, "pdq", media=other, distance=distance, variant=label)
+                for (media_id, other), (distance, label) in _best_hits(
+                    indexes.pictures, labelled, settings.pdq_radius
+                ).items()
+                if other != media_id and other not in local and (media_id, other) not in known
+            ]
         _store(session, rows)
 
 
