@@ -46,7 +46,7 @@ def test_reduced_scale_decode_stays_close_to_full_size() -> None:
     )
     reduced = big.reshape(400, 4, 520, 4).mean(axis=(1, 3)).round().astype(np.uint8)
     full = pdq_hex(LumaPicture.full_size(big))
-    quarter = pdq_hex(LumaPicture(np.ascontiguousarray(reduced), 1600, 2080, scale=4))
+    quarter = pdq_hex(LumaPicture(Image.fromarray(reduced), 1600, 2080, scale=4))
     assert compare(full[0], quarter[0]).distance <= 8
     assert quarter[1] == full[1]
 
@@ -64,7 +64,7 @@ def test_a_box_on_a_reduced_decode_is_scaled_to_the_picture() -> None:
     luma = grey((1200, 800), seed=6)
     halved = np.ascontiguousarray(luma[::2, ::2])
     # Box in decoded pixels: rows 20..380, columns 50..550 of the half-size decode.
-    ours = pdq_hex(LumaPicture(halved, 800, 1200, scale=2), (20, 380, 50, 550))
+    ours = pdq_hex(LumaPicture(Image.fromarray(halved), 800, 1200, scale=2), (20, 380, 50, 550))
     expected = pdq_hex(
         LumaPicture.full_size(np.ascontiguousarray(luma[40:760, 100:1100][::2, ::2]))
     )
@@ -80,37 +80,44 @@ def test_tiny_pictures_and_boxes_get_the_empty_hash() -> None:
     assert quality == 0
 
 
-def test_the_kernel_refuses_taps_outside_the_image() -> None:
-    image = np.zeros((10, 20), dtype=np.uint8)
+def kernel_arguments(image: np.ndarray) -> list[object]:
+    rows, cols = image.shape
     weights = np.full((64, 1), 1.0, dtype=np.float32)
-    good = np.zeros((1, 64, 1), dtype=np.int32)
-    out = np.empty((1, 1, 64, 64), dtype=np.float32)
-    bad_row = good.copy()
-    bad_row[0, 63, 0] = 10
+    taps = np.zeros((1, 64, 1), dtype=np.int32)
+    dct = np.zeros((16, 64), dtype=np.float32)
+    return [image, rows, cols, taps, weights, taps.copy(), weights, dct, bytes(3)]
+
+
+def test_the_kernel_refuses_tables_that_do_not_fit_the_image() -> None:
+    image = np.zeros((10, 20), dtype=np.uint8)
+    _pdq_grid.hashes(*kernel_arguments(image))  # as given, the arguments fit
+    arguments = kernel_arguments(image)
+    arguments[3][0, 63, 0] = 10  # type: ignore[index]
     with pytest.raises(ValueError, match=r"row tap 63 is 10, outside 0\.\.9"):
-        _pdq_grid.sample(image, 10, 20, bad_row, weights, good, weights, out)
-    bad_col = good.copy()
-    bad_col[0, 5, 0] = -1
+        _pdq_grid.hashes(*arguments)
+    arguments = kernel_arguments(image)
+    arguments[5][0, 5, 0] = -1  # type: ignore[index]
     with pytest.raises(ValueError, match="column tap 5 is -1"):
-        _pdq_grid.sample(image, 10, 20, good, weights, bad_col, weights, out)
+        _pdq_grid.hashes(*arguments)
+    arguments = kernel_arguments(image)
+    arguments[2] = 21
     with pytest.raises(ValueError, match="image holds 200 bytes, expected 210"):
-        _pdq_grid.sample(image, 10, 21, good, weights, good, weights, out)
-    with pytest.raises(ValueError, match="output holds"):
-        _pdq_grid.sample(image, 10, 20, good, weights, good, weights, out[:, :, :32])
+        _pdq_grid.hashes(*arguments)
+    arguments = kernel_arguments(image)
+    arguments[8] = bytes([1, 0, 0])
+    with pytest.raises(ValueError, match="variant 0 asks for a mapping not given"):
+        _pdq_grid.hashes(*arguments)
+    arguments = kernel_arguments(image)
+    arguments[7] = np.zeros((16, 63), dtype=np.float32)
+    with pytest.raises(ValueError, match="DCT matrix holds"):
+        _pdq_grid.hashes(*arguments)
 
 
-def test_the_kernel_applies_the_weights_it_is_given() -> None:
-    rng = np.random.default_rng(4)
-    image = rng.integers(0, 256, (30, 40), dtype=np.uint8)
-    row_taps = rng.integers(0, 30, (2, 64, 3), dtype=np.int32)
-    col_taps = rng.integers(0, 40, (2, 64, 2), dtype=np.int32)
-    row_weights = rng.random((64, 3), dtype=np.float32)
-    col_weights = rng.random((64, 2), dtype=np.float32)
-    out = np.empty((2, 2, 64, 64), dtype=np.float32)
-    _pdq_grid.sample(image, 30, 40, row_taps, row_weights, col_taps, col_weights, out)
-    pixels = image.astype(np.float64)
-    for r in range(2):
-        band = np.einsum("ik,ikc->ic", row_weights, pixels[row_taps[r]])
-        for c in range(2):
-            expected = np.einsum("jk,ijk->ij", col_weights, band[:, col_taps[c]])
-            np.testing.assert_allclose(out[r, c], expected, rtol=1e-5)
+def test_the_kernel_reads_a_pillow_image_in_place_or_refuses_it() -> None:
+    luma = grey((300, 200), seed=2)
+    as_array = pdq_hex(LumaPicture.full_size(luma))
+    assert pdq_hex(LumaPicture(Image.fromarray(luma), 200, 300)) == as_array
+    arguments = kernel_arguments(luma)
+    arguments[0] = Image.fromarray(luma).convert("RGB")  # exported as a struct of 4 bytes
+    with pytest.raises(ValueError, match="Arrow format"):
+        _pdq_grid.hashes(*arguments)

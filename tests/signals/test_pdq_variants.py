@@ -22,7 +22,7 @@ from vigil.signals.pdq import (
 )
 from vigil.signals.pdq_fast import DIHEDRAL_NAMES, LumaPicture, pdq_dihedral, pdq_hex
 from vigil.signals.pdq_variants import PdqVariants, best_match, hash_image_variants
-from vigil.signals.unletterbox import PictureBox, find_picture_box
+from vigil.signals.unletterbox import PictureBox, find_picture_box, find_picture_box_in_image
 
 # pdqhash.compute_dihedral's order, under our names (Meta's flip X is top-bottom).
 PDQHASH_ORDER = [
@@ -266,8 +266,11 @@ def framed(colour: tuple[int, int, int], sides: tuple[int, int, int, int]) -> np
 def test_borders_of_any_colour_are_trimmed_side_by_side(colour: tuple[int, int, int]) -> None:
     pixels = framed(colour, (0, 40, 25, 10))
     assert find_picture_box(pixels) == PictureBox(top=40, bottom=240, left=0, right=300)
-    luma = np.asarray(Image.fromarray(pixels).convert("L"))
-    assert find_picture_box(luma) == PictureBox(top=40, bottom=240, left=0, right=300)
+    luma = Image.fromarray(pixels).convert("L")
+    expected = PictureBox(top=40, bottom=240, left=0, right=300)
+    assert find_picture_box(np.asarray(luma)) == expected
+    assert find_picture_box_in_image(luma) == expected
+    assert find_picture_box_in_image(Image.fromarray(pixels)) == expected
 
 
 def test_noisy_borders_within_the_tolerance_are_trimmed() -> None:
@@ -287,6 +290,12 @@ def test_no_box_without_a_real_border() -> None:
     small = np.asarray(ImageOps.expand(imagegen.make_image(size=(40, 40)), 100, fill=(0, 0, 0)))
     assert find_picture_box(small) is None
     assert find_picture_box(np.zeros((3, 3), dtype=np.uint8)) is None
+
+
+def test_image_without_a_uniform_edge_line_has_no_box() -> None:
+    picture = imagegen.make_image(size=(300, 200), seed=8)
+    assert find_picture_box_in_image(picture) is None
+    assert find_picture_box_in_image(picture.convert("L")) is None
 
 
 def test_detailed_sample_photos_have_no_border() -> None:

@@ -1,17 +1,23 @@
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from numpy.typing import NDArray
 
 _Buffer: TypeAlias = bytes | memoryview | NDArray[Any]
 
-def sample(
-    image: _Buffer,
+class _ArrowArrayExporter(Protocol):
+    def __arrow_c_array__(
+        self, requested_schema: object | None = None
+    ) -> tuple[object, object]: ...
+
+def hashes(
+    image: _Buffer | _ArrowArrayExporter,
     rows: int,
     cols: int,
     row_taps: _Buffer,
     row_weights: _Buffer,
     col_taps: _Buffer,
     col_weights: _Buffer,
-    out: _Buffer,
+    dct: _Buffer,
+    variants: _Buffer,
     /,
-) -> None: ...
+) -> tuple[bytes, int]: ...

@@ -134,18 +134,16 @@ def _reference_samples(img: Image.Image) -> NDArray[np.uint8]:
     return _reference_rgb(img)
 
 
-def _luma_array(img: Image.Image) -> NDArray[np.uint8]:
-    """8-bit luma of a decoded image, from the RGB the reference sees in it (rows x columns)."""
+def _luma_image(img: Image.Image) -> Image.Image:
+    """8-bit luma ("L") of a decoded image, from the RGB the reference sees in it."""
+    if img.mode == "L":
+        return img
     if img.mode in _WIDE_GREY_MODES:
-        return np.ascontiguousarray(_reference_rgb(img)[:, :, 0])
-    if img.mode != "L":
-        try:
-            img = (img if img.mode == "RGB" else img.convert("RGB")).convert("L")
-        except ValueError as exc:
-            raise MediaError("pdq", f"cannot hash an image in Pillow mode {img.mode!r}") from exc
-    width, height = img.size
-    # tobytes() and a view on it: numpy's own conversion of a Pillow image is ~6x slower.
-    return np.frombuffer(img.tobytes(), dtype=np.uint8).reshape(height, width)
+        return Image.fromarray(np.ascontiguousarray(_reference_rgb(img)[:, :, 0]), mode="L")
+    try:
+        return (img if img.mode == "RGB" else img.convert("RGB")).convert("L")
+    except ValueError as exc:
+        raise MediaError("pdq", f"cannot hash an image in Pillow mode {img.mode!r}") from exc
 
 
 def decode_luma(img: Image.Image) -> LumaPicture:
@@ -162,7 +160,7 @@ def decode_luma(img: Image.Image) -> LumaPicture:
         drafted = img.draft("L", (FAST_DRAFT_SIDE, FAST_DRAFT_SIDE))
         if drafted is not None:
             scale = round(width / drafted[1][2])
-    return LumaPicture(_luma_array(decode_image(img)), height, width, scale)
+    return LumaPicture(_luma_image(decode_image(img)), height, width, scale)
 
 
 def pdq_reference(img: Image.Image) -> PdqHash:
@@ -189,7 +187,7 @@ def decode_for_hashing(
     if mode == "fast" and img.format == "JPEG" and max(img.size) > REFERENCE_SIDE:
         return decode_luma(img), None
     decoded = decode_image(img)
-    return LumaPicture.full_size(_luma_array(decoded)), pdq_reference(decoded)
+    return LumaPicture.full_size(_luma_image(decoded)), pdq_reference(decoded)
 
 
 def hash_image_bytes(

@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 
 from vigil.signals import _pdq_grid
 
@@ -91,25 +92,6 @@ def _blur_and_decimate(side: int) -> tuple[NDArray[np.intp], NDArray[np.float32]
     return run, np.take_along_axis(dense, run, axis=1).astype(np.float32)
 
 
-def _quality(grid: NDArray[np.float32]) -> int:
-    """The reference's quality: count of significant gradients in the 64x64 downsample."""
-    hundred, full_scale = np.float32(100), np.float32(255)
-    down = np.trunc((grid[:-1, :] - grid[1:, :]) * hundred / full_scale)
-    across = np.trunc((grid[:, :-1] - grid[:, 1:]) * hundred / full_scale)
-    gradient_sum = int(np.abs(down).sum() + np.abs(across).sum())
-    return min(gradient_sum // 90, 100)
-
-
-def _hex_digits(blocks: NDArray[np.float32]) -> list[str]:
-    """Each 16x16 DCT block (stacked on the first axis) thresholded at its median, as hex."""
-    flat = blocks.reshape(len(blocks), _HASH_BITS)
-    # Torben's median in the reference returns the lower of the two middle values.
-    medians = np.partition(flat, _HASH_BITS // 2 - 1, axis=1)[:, _HASH_BITS // 2 - 1]
-    # Bit k of the hash is coefficient k; hex is written most significant bit first.
-    bits = flat[:, ::-1] > medians[:, None]
-    return [row.tobytes().hex() for row in np.packbits(bits, axis=1)]
-
-
 #: The eight ways to turn or mirror a picture, named after the Pillow ``Image.Transpose``
 #: operation that performs each: rotations are counter-clockwise, "mirror_x" is
 #: FLIP_LEFT_RIGHT, "mirror_y" FLIP_TOP_BOTTOM, "transpose" swaps rows and columns (mirror in
@@ -143,19 +125,34 @@ class LumaPicture:
     """A picture's luma as decoded, possibly at reduced scale, and the picture's own size.
 
     Decoded pixel ``(i, j)`` covers the picture's pixels ``[i * scale, (i + 1) * scale)`` on
-    each axis. ``luma`` is 8-bit, rows x columns, C order.
+    each axis. ``luma`` is a Pillow image of mode "L": the kernel reads it in place.
     """
 
-    luma: NDArray[np.uint8]
+    luma: Image.Image
     height: int
     width: int
     scale: int = 1
 
+    def __post_init__(self) -> None:
+        if self.luma.mode != "L":
+            raise ValueError(f"PDQ hashes 8-bit luma (mode 'L'), not mode {self.luma.mode!r}")
+
     @classmethod
-    def full_size(cls, luma: NDArray[np.uint8]) -> "LumaPicture":
-        """A picture decoded at full size."""
-        rows, cols = luma.shape
-        return cls(np.ascontiguousarray(luma), rows, cols)
+    def full_size(cls, luma: Image.Image | NDArray[np.uint8]) -> "LumaPicture":
+        """A picture decoded at full size, from an "L" image or a rows x columns array."""
+        image = luma if isinstance(luma, Image.Image) else Image.fromarray(luma, mode="L")
+        width, height = image.size
+        return cls(image, height, width)
+
+
+def _pixels(image: Image.Image) -> Image.Image | bytes:
+    """What the kernel reads: the image itself, in place, when Pillow can export its rows as
+    one run of memory (Arrow), else a copy (large images are stored in several blocks)."""
+    try:
+        image.__arrow_c_array__()
+    except ValueError:
+        return image.tobytes()
+    return image
 
 
 @lru_cache(maxsize=64)
@@ -176,15 +173,23 @@ def _axis_taps(
     return taps, np.ascontiguousarray(weights)
 
 
-def _grids(
-    picture: LumaPicture, box: tuple[int, int, int, int] | None, mappings: int
-) -> NDArray[np.float32] | None:
-    """The 64x64 blurred samples ``[flip rows][flip columns]``, or None if too small.
+# What the kernel computes for each mode of hashing: (row mapping, column mapping, transposed)
+# per hash, mapping 1 being the mirrored one.
+_ORIGINAL_ONLY = bytes([0, 0, 0])
+_ALL_VARIANTS = b"".join(
+    bytes([flip_rows, flip_cols, int(transposed)])
+    for flip_rows, flip_cols, transposed in (_DIHEDRAL_STEPS[name] for name in DIHEDRAL_NAMES)
+)
+
+
+def _hashes(
+    picture: LumaPicture, box: tuple[int, int, int, int] | None, variants: bytes
+) -> tuple[list[str], int]:
+    """The hex hashes of ``variants`` and the quality, or empty hashes if too small.
 
     ``box`` is (top, bottom, left, right) in decoded pixels: hash only that part.
-    ``mappings`` is 1 for the picture as it lies, 2 to add its mirrored copies.
     """
-    rows, cols = picture.luma.shape
+    cols, rows = picture.luma.size
     scale = picture.scale
     if box is None:
         top, left, height, width = 0, 0, picture.height, picture.width
@@ -195,31 +200,34 @@ def _grids(
     resized = max(height, width) > REFERENCE_SIDE
     sample_rows = REFERENCE_SIDE if resized else height
     sample_cols = REFERENCE_SIDE if resized else width
+    count = len(variants) // 3
     if min(sample_rows, sample_cols) < MIN_HASHABLE_SIDE:
-        return None
+        return [_EMPTY_HEX] * count, 0
+    mappings = 1 if variants == _ORIGINAL_ONLY else 2
     row_taps, row_weights = _axis_taps(height, top, scale, rows, sample_rows)
     col_taps, col_weights = _axis_taps(width, left, scale, cols, sample_cols)
-    grids = np.empty((mappings, mappings, GRID_SIDE, GRID_SIDE), dtype=np.float32)
-    _pdq_grid.sample(
-        picture.luma,
+    packed, quality = _pdq_grid.hashes(
+        _pixels(picture.luma),
         rows,
         cols,
         row_taps[:mappings],
         row_weights,
         col_taps[:mappings],
         col_weights,
-        grids,
+        _DCT,
+        variants,
     )
-    return grids
+    digits = packed.hex()
+    return [digits[start : start + 64] for start in range(0, len(digits), 64)], quality
 
 
 def pdq_hex(picture: LumaPicture, box: tuple[int, int, int, int] | None = None) -> tuple[str, int]:
-    """PDQ of the picture (or of ``box`` in it): 64 hex digits and quality 0..100."""
-    grids = _grids(picture, box, 1)
-    if grids is None:
-        return _EMPTY_HEX, 0
-    grid = grids[0, 0]
-    return _hex_digits((_DCT @ grid @ _DCT.T)[None])[0], _quality(grid)
+    """PDQ of the picture (or of ``box`` in it): 64 hex digits and quality 0..100.
+
+    ``box`` is (top, bottom, left, right) in decoded pixels: hash only that part.
+    """
+    hexes, quality = _hashes(picture, box, _ORIGINAL_ONLY)
+    return hexes[0], quality
 
 
 def pdq_dihedral(
@@ -231,14 +239,5 @@ def pdq_dihedral(
     the reference would compute it from that rotated picture. All eight share the picture's
     quality. ``box`` is as for :func:`pdq_hex`.
     """
-    grids = _grids(picture, box, 2)
-    if grids is None:
-        return dict.fromkeys(DIHEDRAL_NAMES, _EMPTY_HEX), 0
-    coefficients = _DCT @ grids.reshape(4, GRID_SIDE, GRID_SIDE) @ _DCT.T
-    blocks = []
-    for name in DIHEDRAL_NAMES:
-        flip_rows, flip_cols, transposed = _DIHEDRAL_STEPS[name]
-        block = coefficients[flip_rows * 2 + flip_cols]
-        blocks.append(block.T if transposed else block)
-    hexes = _hex_digits(np.stack(blocks))
-    return dict(zip(DIHEDRAL_NAMES, hexes, strict=True)), _quality(grids[0, 0])
+    hexes, quality = _hashes(picture, box, _ALL_VARIANTS)
+    return dict(zip(DIHEDRAL_NAMES, hexes, strict=True)), quality

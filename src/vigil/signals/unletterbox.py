@@ -7,8 +7,8 @@ picture's own. Here a border is any uniform colour, not only black, and each sid
 on its own: a band of lines at an edge counts as border while every pixel in it stays within
 :data:`BORDER_TOLERANCE` of the colour of the outermost line.
 
-Works on whatever pixels the caller hashes: a luma array (rows x columns) or an 8-bit colour
-array (rows x columns x channels), so no image is decoded twice.
+Works on whatever pixels the caller hashes: a luma array (rows x columns), an 8-bit colour
+array (rows x columns x channels) or a decoded Pillow image, so no image is decoded twice.
 """
 
 import math
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
 
 #: How far (0..255, in any channel) a pixel may be from the edge colour and still be border.
 #: JPEG noise in a flat bar stays within a few levels; picture content rarely keeps a whole
@@ -85,3 +86,30 @@ def find_picture_box(
     if not bordered or top + bottom > row_limit or left + right > col_limit:
         return None
     return PictureBox(top, rows - bottom, left, cols - right)
+
+
+def _spread(line: Image.Image) -> int:
+    """The widest range of values in any band of a line of pixels."""
+    extrema = line.getextrema()
+    bands = extrema if isinstance(extrema[0], tuple) else (extrema,)
+    return max(int(high) - int(low) for low, high in bands)
+
+
+def find_picture_box_in_image(
+    image: Image.Image, *, tolerance: float = BORDER_TOLERANCE
+) -> PictureBox | None:
+    """:func:`find_picture_box` of a decoded Pillow image.
+
+    Most pictures have no uniform outermost line at all: that is checked on the four lines
+    alone, and only a picture that has one is read into an array and measured.
+    """
+    width, height = image.size
+    edges = [(0, 0, width, 1), (0, height - 1, width, height)]
+    edges += [(0, 0, 1, height), (width - 1, 0, width, height)]
+    if all(_spread(image.crop(edge)) > 2 * tolerance for edge in edges):
+        return None
+    if image.mode == "L":  # numpy's own conversion of a Pillow image is several times slower
+        pixels = np.frombuffer(image.tobytes(), dtype=np.uint8).reshape(height, width)
+    else:
+        pixels = np.asarray(image)
+    return find_picture_box(pixels, tolerance=tolerance)
