@@ -7,7 +7,8 @@ DATA_DIR ?= vigil-data
 
 .PHONY: run test lint system-deps clean
 
-$(BIN)/vigil: pyproject.toml
+# The C kernel is compiled by the install: reinstall when it changes.
+$(BIN)/vigil: pyproject.toml src/vigil/signals/_pdq_grid.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

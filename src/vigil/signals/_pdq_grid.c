@@ -101,8 +101,8 @@ image_pixels(PyObject *source, Py_ssize_t expected, Py_buffer *buffer, PyObject 
     return (const uint8_t *)array->buffers[1] + array->offset;
 }
 
-/* The row pass touches every pixel: on x86-64, also build it for AVX2 and AVX-512, picked at
-   load time. */
+/* The loops over pixels and samples: on x86-64, also built for AVX2 and AVX-512, the best the
+   machine has being picked at load time. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define WIDE_VECTORS __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
