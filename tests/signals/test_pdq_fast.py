@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from tests import imagegen
-from vigil.signals import _pdq_grid
+from vigil.signals import _luma
 from vigil.signals.pdq import compare
 from vigil.signals.pdq_fast import LumaPicture, pdq_dihedral, pdq_hex
 
@@ -90,27 +90,27 @@ def kernel_arguments(image: np.ndarray) -> list[object]:
 
 def test_the_kernel_refuses_tables_that_do_not_fit_the_image() -> None:
     image = np.zeros((10, 20), dtype=np.uint8)
-    _pdq_grid.hashes(*kernel_arguments(image))  # as given, the arguments fit
+    _luma.hashes(*kernel_arguments(image))  # as given, the arguments fit
     arguments = kernel_arguments(image)
     arguments[3][0, 63, 0] = 10  # type: ignore[index]
     with pytest.raises(ValueError, match=r"row tap 63 is 10, outside 0\.\.9"):
-        _pdq_grid.hashes(*arguments)
+        _luma.hashes(*arguments)
     arguments = kernel_arguments(image)
     arguments[5][0, 5, 0] = -1  # type: ignore[index]
     with pytest.raises(ValueError, match="column tap 5 is -1"):
-        _pdq_grid.hashes(*arguments)
+        _luma.hashes(*arguments)
     arguments = kernel_arguments(image)
     arguments[2] = 21
     with pytest.raises(ValueError, match="image holds 200 bytes, expected 210"):
-        _pdq_grid.hashes(*arguments)
+        _luma.hashes(*arguments)
     arguments = kernel_arguments(image)
     arguments[8] = bytes([1, 0, 0])
     with pytest.raises(ValueError, match="variant 0 asks for a mapping not given"):
-        _pdq_grid.hashes(*arguments)
+        _luma.hashes(*arguments)
     arguments = kernel_arguments(image)
     arguments[7] = np.zeros((16, 63), dtype=np.float32)
     with pytest.raises(ValueError, match="DCT matrix holds"):
-        _pdq_grid.hashes(*arguments)
+        _luma.hashes(*arguments)
 
 
 def test_the_kernel_reads_a_pillow_image_in_place_or_refuses_it() -> None:
@@ -120,4 +120,24 @@ def test_the_kernel_reads_a_pillow_image_in_place_or_refuses_it() -> None:
     arguments = kernel_arguments(luma)
     arguments[0] = Image.fromarray(luma).convert("RGB")  # exported as a struct of 4 bytes
     with pytest.raises(ValueError, match="Arrow format"):
-        _pdq_grid.hashes(*arguments)
+        _luma.hashes(*arguments)
+
+
+def test_a_picture_pillow_stores_in_several_blocks_is_read_from_a_copy() -> None:
+    # Over Pillow's 16 MB block: its rows are not one run of memory and it cannot be exported.
+    luma = np.tile(grey((410, 412), seed=3), (10, 10))  # 4120 x 4100 pixels
+    image = Image.fromarray(luma).copy()  # the copy is Pillow's own storage
+    with pytest.raises(ValueError, match="contiguous"):
+        image.__arrow_c_array__()
+    assert pdq_hex(LumaPicture.full_size(image)) == pdq_hex(LumaPicture.full_size(luma.copy()))
+
+
+def test_edge_spreads_measure_each_outermost_line() -> None:
+    image = np.full((6, 8), 100, dtype=np.uint8)
+    image[0, 3] = 130  # top line spans 100..130
+    image[5, :] = np.arange(8) * 10  # bottom line spans 0..70
+    # So the left column spans 0..100 and the right one 70..100.
+    assert _luma.edge_spreads(image, 6, 8) == (30, 70, 100, 30)
+    assert _luma.edge_spreads(Image.fromarray(image), 6, 8) == (30, 70, 100, 30)
+    with pytest.raises(ValueError, match="image holds 48 bytes, expected 49"):
+        _luma.edge_spreads(image, 7, 7)

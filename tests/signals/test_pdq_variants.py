@@ -22,7 +22,7 @@ from vigil.signals.pdq import (
 )
 from vigil.signals.pdq_fast import DIHEDRAL_NAMES, LumaPicture, pdq_dihedral, pdq_hex
 from vigil.signals.pdq_variants import PdqVariants, best_match, hash_image_variants
-from vigil.signals.unletterbox import PictureBox, find_picture_box, find_picture_box_in_image
+from vigil.signals.unletterbox import PictureBox, find_picture_box, find_picture_box_in_luma
 
 # pdqhash.compute_dihedral's order, under our names (Meta's flip X is top-bottom).
 PDQHASH_ORDER = [
@@ -269,8 +269,7 @@ def test_borders_of_any_colour_are_trimmed_side_by_side(colour: tuple[int, int, 
     luma = Image.fromarray(pixels).convert("L")
     expected = PictureBox(top=40, bottom=240, left=0, right=300)
     assert find_picture_box(np.asarray(luma)) == expected
-    assert find_picture_box_in_image(luma) == expected
-    assert find_picture_box_in_image(Image.fromarray(pixels)) == expected
+    assert find_picture_box_in_luma(luma) == expected
 
 
 def test_noisy_borders_within_the_tolerance_are_trimmed() -> None:
@@ -294,8 +293,9 @@ def test_no_box_without_a_real_border() -> None:
 
 def test_image_without_a_uniform_edge_line_has_no_box() -> None:
     picture = imagegen.make_image(size=(300, 200), seed=8)
-    assert find_picture_box_in_image(picture) is None
-    assert find_picture_box_in_image(picture.convert("L")) is None
+    assert find_picture_box_in_luma(picture.convert("L")) is None
+    with pytest.raises(ValueError, match="expected a luma image"):
+        find_picture_box_in_luma(picture)
 
 
 def test_detailed_sample_photos_have_no_border() -> None:

@@ -6,7 +6,7 @@ PDQ shrinks a picture over 512 px a side to 512x512 (nearest neighbour: pixel
 DCT-II coefficients and thresholds them at their median. Resize, blur and decimation are all
 linear and separable, so each of the 64 samples along an axis is a weighted sum of a few
 pixels of the decoded picture. Those pixels and weights are worked out once per picture size
-(cached); the C kernel in ``_pdq_grid.c`` applies them. Results match Meta's C++ code up to
+(cached); the C kernel in ``_luma.c`` applies them. Results match Meta's C++ code up to
 float rounding order.
 
 The decoded luma may be a reduced decode (a JPEG drafted at 1/2..1/8 scale): a pixel of the
@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from vigil.signals import _pdq_grid
+from vigil.signals import _luma
 
 GRID_SIDE = 64
 #: Images with a side below this get the reference's empty hash with quality 0.
@@ -125,7 +125,7 @@ class LumaPicture:
     """A picture's luma as decoded, possibly at reduced scale, and the picture's own size.
 
     Decoded pixel ``(i, j)`` covers the picture's pixels ``[i * scale, (i + 1) * scale)`` on
-    each axis. ``luma`` is a Pillow image of mode "L": the kernel reads it in place.
+    each axis. ``luma`` is a Pillow image of mode "L": the C kernel reads it in place.
     """
 
     luma: Image.Image
@@ -143,16 +143,6 @@ class LumaPicture:
         image = luma if isinstance(luma, Image.Image) else Image.fromarray(luma, mode="L")
         width, height = image.size
         return cls(image, height, width)
-
-
-def _pixels(image: Image.Image) -> Image.Image | bytes:
-    """What the kernel reads: the image itself, in place, when Pillow can export its rows as
-    one run of memory (Arrow), else a copy (large images are stored in several blocks)."""
-    try:
-        image.__arrow_c_array__()
-    except ValueError:
-        return image.tobytes()
-    return image
 
 
 @lru_cache(maxsize=64)
@@ -206,8 +196,8 @@ def _hashes(
     mappings = 1 if variants == _ORIGINAL_ONLY else 2
     row_taps, row_weights = _axis_taps(height, top, scale, rows, sample_rows)
     col_taps, col_weights = _axis_taps(width, left, scale, cols, sample_cols)
-    packed, quality = _pdq_grid.hashes(
-        _pixels(picture.luma),
+    packed, quality = _luma.hashes(
+        picture.luma,
         rows,
         cols,
         row_taps[:mappings],

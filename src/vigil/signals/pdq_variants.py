@@ -31,7 +31,7 @@ from vigil.signals.pdq import (
     validate_hex,
 )
 from vigil.signals.pdq_fast import DIHEDRAL_NAMES, pdq_dihedral
-from vigil.signals.unletterbox import find_picture_box_in_image
+from vigil.signals.unletterbox import find_picture_box_in_luma
 
 IDENTITY = DIHEDRAL_NAMES[0]
 #: Label prefix of the queries made from the picture with its borders trimmed.
@@ -134,7 +134,7 @@ def hash_image_variants(
     dihedral, quality = pdq_dihedral(picture)
     own = reference or PdqHash(dihedral[IDENTITY], quality)
     del dihedral[IDENTITY]
-    box = find_picture_box_in_image(picture.luma)
+    box = find_picture_box_in_luma(picture.luma)
     if box is None:
         return PdqVariants(own, dihedral)
     trimmed, quality = pdq_dihedral(picture, (box.top, box.bottom, box.left, box.right))

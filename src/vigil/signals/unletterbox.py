@@ -8,7 +8,7 @@ on its own: a band of lines at an edge counts as border while every pixel in it 
 :data:`BORDER_TOLERANCE` of the colour of the outermost line.
 
 Works on whatever pixels the caller hashes: a luma array (rows x columns), an 8-bit colour
-array (rows x columns x channels) or a decoded Pillow image, so no image is decoded twice.
+array (rows x columns x channels) or a decoded luma image, so no image is decoded twice.
 """
 
 import math
@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
+
+from vigil.signals import _luma
 
 #: How far (0..255, in any channel) a pixel may be from the edge colour and still be border.
 #: JPEG noise in a flat bar stays within a few levels; picture content rarely keeps a whole
@@ -49,17 +51,21 @@ class PictureBox:
 def _border_depth(lines: NDArray[np.generic], limit: int, tolerance: float) -> int:
     """How many of ``lines`` (first axis, outermost first, at most ``limit``) are border.
 
-    Most pictures fail on their outermost line, so that one is checked alone before any band.
+    Most pictures fail on their outermost line, so that one is checked alone first; then
+    bands of doubling depth, so a plain sky costs a few lines rather than the whole limit.
     """
     # Cheap test first: a line spanning more than twice the tolerance cannot be uniform.
     if np.ptp(lines[0], axis=0).max() > 2 * tolerance:
         return 0
     edge_colour = np.median(lines[0], axis=0)
-    if np.abs(lines[0] - edge_colour).max() > tolerance:
-        return 0
-    band = lines[:limit]
-    off_colour = (np.abs(band - edge_colour) > tolerance).reshape(len(band), -1).any(axis=1)
-    return int(off_colour.argmax()) if off_colour.any() else len(band)
+    start, depth = 0, 8
+    while start < limit:
+        band = lines[start : min(depth, limit)]
+        off_colour = (np.abs(band - edge_colour) > tolerance).reshape(len(band), -1).any(axis=1)
+        if off_colour.any():
+            return start + int(off_colour.argmax())
+        start, depth = start + len(band), depth * 2
+    return limit
 
 
 def find_picture_box(
@@ -88,28 +94,18 @@ def find_picture_box(
     return PictureBox(top, rows - bottom, left, cols - right)
 
 
-def _spread(line: Image.Image) -> int:
-    """The widest range of values in any band of a line of pixels."""
-    extrema = line.getextrema()
-    bands = extrema if isinstance(extrema[0], tuple) else (extrema,)
-    return max(int(high) - int(low) for low, high in bands)
-
-
-def find_picture_box_in_image(
+def find_picture_box_in_luma(
     image: Image.Image, *, tolerance: float = BORDER_TOLERANCE
 ) -> PictureBox | None:
-    """:func:`find_picture_box` of a decoded Pillow image.
+    """:func:`find_picture_box` of a decoded 8-bit luma image (Pillow mode "L").
 
     Most pictures have no uniform outermost line at all: that is checked on the four lines
-    alone, and only a picture that has one is read into an array and measured.
+    alone, in place, and only a picture that has one is copied into an array and measured.
     """
+    if image.mode != "L":
+        raise ValueError(f"expected a luma image (mode 'L'), not mode {image.mode!r}")
     width, height = image.size
-    edges = [(0, 0, width, 1), (0, height - 1, width, height)]
-    edges += [(0, 0, 1, height), (width - 1, 0, width, height)]
-    if all(_spread(image.crop(edge)) > 2 * tolerance for edge in edges):
+    if all(spread > 2 * tolerance for spread in _luma.edge_spreads(image, height, width)):
         return None
-    if image.mode == "L":  # numpy's own conversion of a Pillow image is several times slower
-        pixels = np.frombuffer(image.tobytes(), dtype=np.uint8).reshape(height, width)
-    else:
-        pixels = np.asarray(image)
+    pixels = np.frombuffer(image.tobytes(), dtype=np.uint8).reshape(height, width)
     return find_picture_box(pixels, tolerance=tolerance)

@@ -1,4 +1,5 @@
-/* PDQ hashes of a luma picture and of its turned and mirrored copies, from one decode.
+/* C kernels over a decoded 8-bit luma picture: PDQ hashes of it and of its turned and
+mirrored copies, and the spread of its outermost lines (for finding letterbox borders).
 
 PDQ samples a picture at 64x64 cell centres after blurring it (two passes of a box filter,
 after the reference's nearest-neighbour resize to 512x512), takes the 16x16 low DCT
@@ -13,8 +14,9 @@ hashes(image, rows, cols, row_taps, row_weights, col_taps, col_weights, dct, var
     -> (bytes of 32 per variant, quality)
 
   image        rows x cols uint8 luma, C order: bytes-like, or an object exporting it through
-               the Arrow PyCapsule interface as one uint8 array (a Pillow "L" image held in
-               one block), which is read in place rather than copied
+               the Arrow PyCapsule interface as one uint8 array (a Pillow "L" image), which is
+               read in place rather than copied; when Pillow cannot export it (rows not in one
+               run of memory), a copy from its tobytes()
   row_taps     int32 [R][64][KR]: the image rows each sample row reads, for R row mappings
   row_weights  float32 [64][KR]: their weights (the same for every mapping)
   col_taps     int32 [C][64][KC], col_weights float32 [64][KC]: likewise for columns
@@ -23,6 +25,10 @@ hashes(image, rows, cols, row_taps, row_weights, col_taps, col_weights, dct, var
 
 The quality is the picture's as it lies (mappings 0 and 0). Every tap must lie inside the
 image: checked here, so a bad table is a ValueError, never a read outside the buffer.
+
+edge_spreads(image, rows, cols) -> (top, bottom, left, right)
+
+  The range (largest minus smallest value) of each outermost line of the image.
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -78,6 +84,18 @@ image_pixels(PyObject *source, Py_ssize_t expected, Py_buffer *buffer, PyObject 
         return buffer->buf;
     }
     PyObject *capsules = PyObject_CallMethod(source, "__arrow_c_array__", NULL);
+    if (capsules == NULL && PyErr_ExceptionMatches(PyExc_ValueError)) {
+        /* Pillow refuses to export an image whose rows are not one run of memory (a large
+           image is stored in several blocks): read a copy of its pixels instead. */
+        PyErr_Clear();
+        PyObject *copy = PyObject_CallMethod(source, "tobytes", NULL);
+        if (copy == NULL) {
+            return NULL;
+        }
+        const uint8_t *pixels = image_pixels(copy, expected, buffer, keep);
+        Py_DECREF(copy); /* the buffer holds its own reference */
+        return pixels;
+    }
     if (capsules == NULL) {
         return NULL;
     }
@@ -412,19 +430,60 @@ done:
     return result;
 }
 
+static int
+spread(const uint8_t *first, Py_ssize_t count, Py_ssize_t step)
+{
+    uint8_t low = 255, high = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        const uint8_t value = first[i * step];
+        low = value < low ? value : low;
+        high = value > high ? value : high;
+    }
+    return high - low;
+}
+
+static PyObject *
+edge_spreads(PyObject *self, PyObject *args)
+{
+    PyObject *source, *keep = NULL, *result = NULL;
+    Py_buffer image = {0};
+    Py_ssize_t rows, cols;
+    if (!PyArg_ParseTuple(args, "Onn", &source, &rows, &cols)) {
+        return NULL;
+    }
+    if (rows <= 0 || cols <= 0) {
+        PyErr_SetString(PyExc_ValueError, "empty image");
+        return NULL;
+    }
+    const uint8_t *pixels = image_pixels(source, rows * cols, &image, &keep);
+    if (pixels != NULL) {
+        result = Py_BuildValue("(iiii)", spread(pixels, cols, 1),
+                               spread(pixels + (rows - 1) * cols, cols, 1),
+                               spread(pixels, rows, cols), spread(pixels + cols - 1, rows, cols));
+    }
+    if (image.obj != NULL) {
+        PyBuffer_Release(&image);
+    }
+    Py_XDECREF(keep);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"hashes", hashes, METH_VARARGS,
      "hashes(image, rows, cols, row_taps, row_weights, col_taps, col_weights, dct, variants)"
      " -> (hashes, quality): PDQ of the picture under each of the given mappings."},
+    {"edge_spreads", edge_spreads, METH_VARARGS,
+     "edge_spreads(image, rows, cols) -> (top, bottom, left, right): the range of values "
+     "along each outermost line."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_pdq_grid", "PDQ hashes of a luma picture and its mirrored copies, in C.", -1, methods,
+    PyModuleDef_HEAD_INIT, "_luma", "C kernels over a decoded 8-bit luma picture.", -1, methods,
 };
 
 PyMODINIT_FUNC
-PyInit__pdq_grid(void)
+PyInit__luma(void)
 {
     return PyModule_Create(&module);
 }

@@ -21,3 +21,6 @@ def hashes(
     variants: _Buffer,
     /,
 ) -> tuple[bytes, int]: ...
+def edge_spreads(
+    image: _Buffer | _ArrowArrayExporter, rows: int, cols: int, /
+) -> tuple[int, int, int, int]: ...
