@@ -18,8 +18,10 @@ hashes(image, rows, cols, row_taps, row_weights, col_taps, col_weights, dct, var
                read in place rather than copied; when Pillow cannot export it (rows not in one
                run of memory), a copy from its tobytes()
   row_taps     int32 [R][64][KR]: the image rows each sample row reads, for R row mappings
+               (R is 1 or 2: as the picture lies, and mirrored)
   row_weights  float32 [64][KR]: their weights (the same for every mapping)
-  col_taps     int32 [C][64][KC], col_weights float32 [64][KC]: likewise for columns
+  col_taps     int32 [C][64][KC], col_weights float32 [64][KC]: likewise for columns (KC at
+               most 16)
   dct          float32 [16][64]: the DCT rows
   variants     uint8 [V][3]: per hash wanted, (row mapping, column mapping, transposed)
 
@@ -192,64 +194,96 @@ blur_row(const uint8_t *image, Py_ssize_t cols, const int32_t *tap, const float 
     }
 }
 
-/* sampled[j] = sum over k of weights[j][k] * line[taps[j][k]]. Four samples at a time, so
-   that four independent sums proceed side by side. */
+/* The most taps a sample has: the blur reaches at most 7 samples of a 512-sample side. */
+#define MAX_TAPS 16
+
+/* sampled[j] = sum over k of weights[k][j] * line[taps[k][j]], tables tap-major: summed tap
+   by tap over all 64 samples at once, which vectorises (gathers) where per-sample sums each
+   form one dependent chain. */
 static void
 blur_columns(const float *line, const int32_t *taps, const float *weights,
              Py_ssize_t taps_per_sample, float *sampled)
 {
-    for (int j = 0; j < SIDE; j += 4) {
-        const int32_t *tap = taps + j * taps_per_sample;
-        const float *weight = weights + j * taps_per_sample;
-        const Py_ssize_t next = taps_per_sample;
-        float total0 = 0.0f, total1 = 0.0f, total2 = 0.0f, total3 = 0.0f;
-        for (Py_ssize_t k = 0; k < taps_per_sample; k++) {
-            total0 += weight[k] * line[tap[k]];
-            total1 += weight[next + k] * line[tap[next + k]];
-            total2 += weight[2 * next + k] * line[tap[2 * next + k]];
-            total3 += weight[3 * next + k] * line[tap[3 * next + k]];
+    for (int j = 0; j < SIDE; j++) {
+        sampled[j] = weights[j] * line[taps[j]];
+    }
+    for (Py_ssize_t k = 1; k < taps_per_sample; k++) {
+        const int32_t *tap = taps + k * SIDE;
+        const float *weight = weights + k * SIDE;
+        for (int j = 0; j < SIDE; j++) {
+            sampled[j] += weight[j] * line[tap[j]];
         }
-        sampled[j] = total0;
-        sampled[j + 1] = total1;
-        sampled[j + 2] = total2;
-        sampled[j + 3] = total3;
+    }
+}
+
+/* A [64][K] table as [K][64]. */
+static void
+tap_major(const void *table, Py_ssize_t taps_per_sample, size_t item, void *out)
+{
+    for (int j = 0; j < SIDE; j++) {
+        for (Py_ssize_t k = 0; k < taps_per_sample; k++) {
+            memcpy((char *)out + (k * SIDE + j) * item,
+                   (const char *)table + (j * taps_per_sample + k) * item, item);
+        }
     }
 }
 
 #define DCT_SIDE 16
 #define HASH_BITS (DCT_SIDE * DCT_SIDE)
 
-/* coefficients = dct . grid . dct^T, dct being 16 x 64. Both products run along rows, so the
-   innermost loops are independent multiply-adds over contiguous floats. */
+/* coefficients = dct . grid . dct^T, dct being rows 1..16 of the 64-point DCT-II. Row i of
+   it is even about the middle for even i and odd for odd i (dct[i][63 - k] = (-1)^i
+   dct[i][k]), so each product runs on sums and differences of mirrored halves: half the
+   multiply-adds. The innermost loops run over contiguous floats. */
 WIDE_VECTORS static void
 dct_block(const float *dct, const float *grid, float *coefficients)
 {
-    float half[DCT_SIDE * SIDE], transposed[SIDE * DCT_SIDE];
-    for (int i = 0; i < DCT_SIDE; i++) {
-        for (int k = 0; k < SIDE; k++) {
-            transposed[k * DCT_SIDE + i] = dct[i * SIDE + k];
+    const int fold = SIDE / 2;
+    float sums[32 * SIDE], differences[32 * SIDE], half[DCT_SIDE * SIDE];
+    float half_sums[DCT_SIDE * 32], half_differences[DCT_SIDE * 32], folded[32 * DCT_SIDE];
+    for (int k = 0; k < fold; k++) {
+        const float *top = grid + k * SIDE, *bottom = grid + (SIDE - 1 - k) * SIDE;
+        for (int j = 0; j < SIDE; j++) {
+            sums[k * SIDE + j] = top[j] + bottom[j];
+            differences[k * SIDE + j] = top[j] - bottom[j];
         }
     }
     for (int i = 0; i < DCT_SIDE; i++) {
+        /* Row i of the block is frequency i + 1: odd frequencies pair with differences. */
+        const float *source = (i % 2 == 0) ? differences : sums;
         float *row = half + i * SIDE;
         memset(row, 0, SIDE * sizeof(float));
-        for (int k = 0; k < SIDE; k++) {
+        for (int k = 0; k < fold; k++) {
             const float factor = dct[i * SIDE + k];
-            const float *source = grid + k * SIDE;
             for (int j = 0; j < SIDE; j++) {
-                row[j] += factor * source[j];
+                row[j] += factor * source[k * SIDE + j];
             }
+        }
+    }
+    for (int i = 0; i < DCT_SIDE; i++) {
+        for (int k = 0; k < fold; k++) {
+            half_sums[i * 32 + k] = half[i * SIDE + k] + half[i * SIDE + SIDE - 1 - k];
+            half_differences[i * 32 + k] = half[i * SIDE + k] - half[i * SIDE + SIDE - 1 - k];
+        }
+    }
+    for (int k = 0; k < fold; k++) {
+        for (int j = 0; j < DCT_SIDE; j++) {
+            folded[k * DCT_SIDE + j] = dct[j * SIDE + k];
         }
     }
     for (int i = 0; i < DCT_SIDE; i++) {
         float *row = coefficients + i * DCT_SIDE;
-        memset(row, 0, DCT_SIDE * sizeof(float));
-        for (int k = 0; k < SIDE; k++) {
-            const float factor = half[i * SIDE + k];
-            const float *source = transposed + k * DCT_SIDE;
+        float even[DCT_SIDE] = {0}, odd[DCT_SIDE] = {0};
+        for (int k = 0; k < fold; k++) {
+            const float with_sum = half_sums[i * 32 + k];
+            const float with_difference = half_differences[i * 32 + k];
             for (int j = 0; j < DCT_SIDE; j++) {
-                row[j] += factor * source[j];
+                even[j] += with_sum * folded[k * DCT_SIDE + j];
+                odd[j] += with_difference * folded[k * DCT_SIDE + j];
             }
+        }
+        for (int j = 0; j < DCT_SIDE; j++) {
+            row[j] = (j % 2 == 0) ? odd[j] : even[j];
         }
     }
 }
@@ -313,25 +347,24 @@ block_hash(const float *coefficients, int transposed, uint8_t *out)
 }
 
 /* The reference's quality: significant gradients between neighbouring samples, 0..100. */
-static int
+WIDE_VECTORS static int
 grid_quality(const float *grid)
 {
-    long total = 0;
-    for (int i = 0; i < SIDE; i++) {
+    int total = 0;
+    for (int i = 0; i + 1 < SIDE; i++) {
         for (int j = 0; j < SIDE; j++) {
-            const float value = grid[i * SIDE + j];
-            if (i + 1 < SIDE) {
-                const int step = (int)((value - grid[(i + 1) * SIDE + j]) * 100.0f / 255.0f);
-                total += step < 0 ? -step : step;
-            }
-            if (j + 1 < SIDE) {
-                const int step = (int)((value - grid[i * SIDE + j + 1]) * 100.0f / 255.0f);
-                total += step < 0 ? -step : step;
-            }
+            const int step = (int)((grid[i * SIDE + j] - grid[(i + 1) * SIDE + j]) * 100.0f / 255.0f);
+            total += abs(step);
         }
     }
-    const long quality = total / 90;
-    return quality > 100 ? 100 : (int)quality;
+    for (int i = 0; i < SIDE; i++) {
+        for (int j = 0; j + 1 < SIDE; j++) {
+            const int step = (int)((grid[i * SIDE + j] - grid[i * SIDE + j + 1]) * 100.0f / 255.0f);
+            total += abs(step);
+        }
+    }
+    const int quality = total / 90;
+    return quality > 100 ? 100 : quality;
 }
 
 static PyObject *
@@ -355,6 +388,12 @@ hashes(PyObject *self, PyObject *args)
     const uint8_t *steps = variants.buf;
     if (rows <= 0 || cols <= 0 || row_k == 0 || col_k == 0 || row_maps == 0 || col_maps == 0) {
         PyErr_SetString(PyExc_ValueError, "empty image or empty tap table");
+        goto done;
+    }
+    if (row_maps > 2 || col_maps > 2 || col_k > MAX_TAPS) {
+        PyErr_Format(PyExc_ValueError,
+                     "at most 2 mappings a side and %d taps a column sample, not %zd, %zd, %zd",
+                     MAX_TAPS, row_maps, col_maps, col_k);
         goto done;
     }
     if (check_size(&row_weights, SIDE * row_k * 4, "row weights") < 0 ||
@@ -388,6 +427,13 @@ hashes(PyObject *self, PyObject *args)
         goto done;
     }
     float *coefficients = grids + row_maps * col_maps * SIDE * SIDE;
+    int32_t column_taps[2][MAX_TAPS * SIDE];
+    float column_weights[MAX_TAPS * SIDE];
+    for (Py_ssize_t c = 0; c < col_maps; c++) {
+        tap_major((const int32_t *)col_taps.buf + c * SIDE * col_k, col_k, sizeof(int32_t),
+                  column_taps[c]);
+    }
+    tap_major(col_weights.buf, col_k, sizeof(float), column_weights);
     uint8_t *out = (uint8_t *)PyBytes_AS_STRING(result);
     int quality;
     Py_BEGIN_ALLOW_THREADS
@@ -397,8 +443,7 @@ hashes(PyObject *self, PyObject *args)
             blur_row(pixels, cols, (const int32_t *)row_taps.buf + (r * SIDE + i) * row_k,
                      (const float *)row_weights.buf + i * row_k, row_k, line);
             for (Py_ssize_t c = 0; c < col_maps; c++) {
-                blur_columns(line, (const int32_t *)col_taps.buf + c * SIDE * col_k,
-                             col_weights.buf, col_k,
+                blur_columns(line, column_taps[c], column_weights, col_k,
                              grids + ((r * col_maps + c) * SIDE + i) * SIDE);
             }
         }
