@@ -14,6 +14,7 @@ Categories are labels only, put on photos of objects.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image, ImageOps
@@ -21,7 +22,7 @@ from sqlalchemy import select
 
 from vigil.banks.catalog import create_bank
 from vigil.banks.formats import KnownHash, ListHeader, write_hashes
-from vigil.banks.matching import MatchSettings
+from vigil.banks.matching import MatchSettings, _fit, queries
 from vigil.banks.review import ReviewError, review_match
 from vigil.banks.transfer import import_file
 from vigil.demo import videos
@@ -31,8 +32,11 @@ from vigil.ingest.pipeline import IngestOutcome, IngestRequest, ingest
 from vigil.reports.triage import build_report
 from vigil.signals.crypto import hash_bytes
 from vigil.signals.pdq import pdq_reference
+from vigil.signals.pdq_fast import DIHEDRAL_NAMES
 from vigil.store.db import Store
 from vigil.store.models import Match, Media, Seizure, Sighting
+
+DIHEDRAL = DIHEDRAL_NAMES[1:]
 
 CLIP_SECONDS = 4
 
@@ -250,3 +254,28 @@ def test_radius_is_configurable(store: Store, tmp_path: Path) -> None:
     found = _matches_by_path(store, outcome.seizure_id)
     assert "resized.jpg" not in found  # a few bits off its original: not within 0
     assert outcome.triage.classes["known_exact"] == 1
+
+
+def test_the_quick_fitness_check_agrees_with_the_queries() -> None:
+    # Without banks or other seizures, matching only counts unfit pictures, with _fit.
+    own = {"pdq": "a" * 64, "quality": 80, "dihedral": {n: "b" * 64 for n in DIHEDRAL}}
+    trimmed = {"pdq": "c" * 64, "dihedral": {n: "d" * 64 for n in DIHEDRAL}}
+    pictures = [
+        SimpleNamespace(id=1, pdq="a" * 64, pdq_quality=80, pdq_variants=None),
+        SimpleNamespace(id=2, pdq="a" * 64, pdq_quality=20, pdq_variants=None),
+        SimpleNamespace(id=3, pdq=None, pdq_quality=None, pdq_variants=None),
+    ]
+    for quality, trimmed_quality in [(80, None), (20, None), (20, 70), (20, 30), (80, 30)]:
+        variants = {
+            "version": 1,
+            "original": {**own, "quality": quality},
+            "unletterboxed": None
+            if trimmed_quality is None
+            else {**trimmed, "quality": trimmed_quality},
+        }
+        pictures.append(
+            SimpleNamespace(id=4, pdq="a" * 64, pdq_quality=quality, pdq_variants=variants)
+        )
+    verdicts = [_fit(picture, 50) for picture in pictures]
+    assert verdicts == [bool(queries(picture, 50)) for picture in pictures]
+    assert verdicts == [True, False, False, True, False, True, False, True]

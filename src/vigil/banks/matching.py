@@ -145,6 +145,14 @@ def queries(media: PictureHashes, quality_threshold: int) -> list[tuple[str, str
     return labelled if fit else [q for q in labelled if q[0].startswith(UNLETTERBOXED)]
 
 
+def _fit(media: PictureHashes, quality_threshold: int) -> bool:
+    """Whether :func:`queries` gives the picture any hash, told without parsing its hashes."""
+    if (media.pdq_quality or 0) >= quality_threshold:
+        return bool(media.pdq)
+    trimmed = (media.pdq_variants or {}).get(UNLETTERBOXED)
+    return isinstance(trimmed, dict) and int(trimmed.get("quality") or 0) >= quality_threshold
+
+
 def _best_hits(
     index: PdqIndex, labelled: Sequence[tuple[int, str, str]], radius: int
 ) -> dict[tuple[int, int], tuple[int, str]]:
@@ -221,7 +229,13 @@ def _pdq_findings(
         .where(Media.pdq.is_not(None), _in_seizure(seizure_id))
         .execution_options(yield_per=_CHUNK)
     )
+    searchable = bool(len(indexes.banks)) or others
     for chunk in pictures.partitions():
+        if not searchable:  # nothing to find: only count what could not have been matched
+            stats.low_quality_pictures += sum(
+                1 for row in chunk if not _fit(row, settings.quality_threshold)
+            )
+            continue
         labelled = []
         for row in chunk:
             found = queries(row, settings.quality_threshold)
