@@ -42,9 +42,8 @@ _HEX_DIGITS = re.compile(f"[0-9a-f]{{{HEX_LENGTH}}}")
 #: The fast path asks the JPEG decoder for at least this many pixels a side, so each of the
 #: reference's 512 samples along a side comes from its own (averaged) block of pixels.
 FAST_DRAFT_SIDE = REFERENCE_SIDE
-# Single-channel modes wider than 8 bits, which the reference reads as grey (_reference_rgb).
-_INTEGER_GREY_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")
-_WIDE_GREY_MODES = (*_INTEGER_GREY_MODES, "F")
+# Single-channel modes wider than 8 bits, which the reference reads as grey (_wide_grey).
+_WIDE_GREY_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")
 
 HashMode = Literal["fast", "reference"]
 
@@ -96,18 +95,25 @@ def get_examples() -> list[str]:
     ]
 
 
-def _reference_rgb(img: Image.Image) -> NDArray[np.uint8]:
-    """The 8-bit RGB pixels the reference hasher sees for an image in any Pillow mode.
+def _wide_grey(img: Image.Image) -> NDArray[np.uint8]:
+    """The 8-bit grey the reference reads from a single-channel image wider than 8 bits.
 
     The reference loads every image as 8-bit samples, so 16- and 32-bit integer samples keep
     their low byte (a C cast), not a rescaled value: that is what its published hashes encode.
     """
-    if img.mode in _INTEGER_GREY_MODES:
-        grey = (np.asarray(img).astype(np.int64) & 0xFF).astype(np.uint8)
-        return np.repeat(grey[:, :, None], 3, axis=2)
-    if img.mode == "F":
-        grey = np.clip(np.asarray(img), 0, 255).astype(np.uint8)
-        return np.repeat(grey[:, :, None], 3, axis=2)
+    samples = np.asarray(img)
+    grey: NDArray[np.uint8] = (
+        np.clip(samples, 0, 255).astype(np.uint8)
+        if img.mode == "F"
+        else (samples & 0xFF).astype(np.uint8)
+    )
+    return grey
+
+
+def _reference_rgb(img: Image.Image) -> NDArray[np.uint8]:
+    """The 8-bit RGB pixels the reference hasher sees for an image in any Pillow mode."""
+    if img.mode in _WIDE_GREY_MODES:
+        return np.repeat(_wide_grey(img)[:, :, None], 3, axis=2)
     try:
         return np.asarray(img.convert("RGB"))
     except ValueError as exc:
@@ -135,13 +141,21 @@ def _reference_samples(img: Image.Image) -> NDArray[np.uint8]:
 
 
 def _luma_image(img: Image.Image) -> Image.Image:
-    """8-bit luma ("L") of a decoded image, from the RGB the reference sees in it."""
+    """8-bit luma ("L") of a decoded image, from the pixels the reference sees in it.
+
+    Converted directly where Pillow can (no full-size RGB copy of a large picture), else by
+    way of RGB.
+    """
     if img.mode == "L":
         return img
     if img.mode in _WIDE_GREY_MODES:
-        return Image.fromarray(np.ascontiguousarray(_reference_rgb(img)[:, :, 0]), mode="L")
+        return Image.fromarray(_wide_grey(img), mode="L")
     try:
-        return (img if img.mode == "RGB" else img.convert("RGB")).convert("L")
+        return img.convert("L")
+    except ValueError:
+        pass
+    try:
+        return img.convert("RGB").convert("L")
     except ValueError as exc:
         raise MediaError("pdq", f"cannot hash an image in Pillow mode {img.mode!r}") from exc
 
