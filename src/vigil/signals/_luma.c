@@ -161,35 +161,32 @@ WIDE_VECTORS static void
 blur_row(const uint8_t *image, Py_ssize_t cols, const int32_t *tap, const float *weight,
          Py_ssize_t taps_per_sample, float *line)
 {
-    {
-        memset(line, 0, (size_t)cols * sizeof(float));
-        Py_ssize_t k = 0;
-        for (; k + 4 <= taps_per_sample; k += 4) {
-            const uint8_t *s0 = image + (Py_ssize_t)tap[k] * cols;
-            const uint8_t *s1 = image + (Py_ssize_t)tap[k + 1] * cols;
-            const uint8_t *s2 = image + (Py_ssize_t)tap[k + 2] * cols;
-            const uint8_t *s3 = image + (Py_ssize_t)tap[k + 3] * cols;
-            const float w0 = weight[k], w1 = weight[k + 1], w2 = weight[k + 2],
-                        w3 = weight[k + 3];
-            for (Py_ssize_t j = 0; j < cols; j++) {
-                line[j] += w0 * (float)s0[j] + w1 * (float)s1[j] + w2 * (float)s2[j] +
-                           w3 * (float)s3[j];
-            }
+    memset(line, 0, (size_t)cols * sizeof(float));
+    Py_ssize_t k = 0;
+    for (; k + 4 <= taps_per_sample; k += 4) {
+        const uint8_t *s0 = image + (Py_ssize_t)tap[k] * cols;
+        const uint8_t *s1 = image + (Py_ssize_t)tap[k + 1] * cols;
+        const uint8_t *s2 = image + (Py_ssize_t)tap[k + 2] * cols;
+        const uint8_t *s3 = image + (Py_ssize_t)tap[k + 3] * cols;
+        const float w0 = weight[k], w1 = weight[k + 1], w2 = weight[k + 2], w3 = weight[k + 3];
+        for (Py_ssize_t j = 0; j < cols; j++) {
+            line[j] += w0 * (float)s0[j] + w1 * (float)s1[j] + w2 * (float)s2[j] +
+                       w3 * (float)s3[j];
         }
-        for (; k + 2 <= taps_per_sample; k += 2) {
-            const uint8_t *s0 = image + (Py_ssize_t)tap[k] * cols;
-            const uint8_t *s1 = image + (Py_ssize_t)tap[k + 1] * cols;
-            const float w0 = weight[k], w1 = weight[k + 1];
-            for (Py_ssize_t j = 0; j < cols; j++) {
-                line[j] += w0 * (float)s0[j] + w1 * (float)s1[j];
-            }
+    }
+    for (; k + 2 <= taps_per_sample; k += 2) {
+        const uint8_t *s0 = image + (Py_ssize_t)tap[k] * cols;
+        const uint8_t *s1 = image + (Py_ssize_t)tap[k + 1] * cols;
+        const float w0 = weight[k], w1 = weight[k + 1];
+        for (Py_ssize_t j = 0; j < cols; j++) {
+            line[j] += w0 * (float)s0[j] + w1 * (float)s1[j];
         }
-        for (; k < taps_per_sample; k++) {
-            const uint8_t *s0 = image + (Py_ssize_t)tap[k] * cols;
-            const float w0 = weight[k];
-            for (Py_ssize_t j = 0; j < cols; j++) {
-                line[j] += w0 * (float)s0[j];
-            }
+    }
+    for (; k < taps_per_sample; k++) {
+        const uint8_t *s0 = image + (Py_ssize_t)tap[k] * cols;
+        const float w0 = weight[k];
+        for (Py_ssize_t j = 0; j < cols; j++) {
+            line[j] += w0 * (float)s0[j];
         }
     }
 }
