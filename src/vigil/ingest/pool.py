@@ -37,7 +37,7 @@ def _keep_freed_memory() -> None:
 
     Each picture allocates and frees the same few megabytes (decoded pixels, their copies);
     by default glibc returns them to the kernel every time and takes page faults to get them
-    back, which cost a fifth of the hashing time of a 1024x768 JPEG.
+    back: about a sixth of a worker's time on a 1024x768 JPEG.
     """
     if not sys.platform.startswith("linux"):
         return
