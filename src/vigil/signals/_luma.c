@@ -67,6 +67,17 @@ struct ArrowSchema {
     void *private_data;
 };
 
+static int
+check_size(Py_buffer *buffer, Py_ssize_t expected, const char *what)
+{
+    if (buffer->len != expected) {
+        PyErr_Format(PyExc_ValueError, "%s holds %zd bytes, expected %zd", what, buffer->len,
+                     expected);
+        return -1;
+    }
+    return 0;
+}
+
 /* The pixels of ``source``: its buffer, or its Arrow export. ``*keep`` holds what must stay
    alive while they are read (the Arrow capsules, released with it). */
 static const uint8_t *
@@ -77,9 +88,7 @@ image_pixels(PyObject *source, Py_ssize_t expected, Py_buffer *buffer, PyObject 
         if (PyObject_GetBuffer(source, buffer, PyBUF_SIMPLE) < 0) {
             return NULL;
         }
-        if (buffer->len != expected) {
-            PyErr_Format(PyExc_ValueError, "image holds %zd bytes, expected %zd", buffer->len,
-                         expected);
+        if (check_size(buffer, expected, "image") < 0) {
             PyBuffer_Release(buffer);
             return NULL;
         }
@@ -142,17 +151,6 @@ check_taps(const int32_t *taps, Py_ssize_t count, Py_ssize_t limit, const char *
     return 0;
 }
 
-static int
-check_size(Py_buffer *buffer, Py_ssize_t expected, const char *what)
-{
-    if (buffer->len != expected) {
-        PyErr_Format(PyExc_ValueError, "%s holds %zd bytes, expected %zd", what, buffer->len,
-                     expected);
-        return -1;
-    }
-    return 0;
-}
-
 /* line[j] = sum over k of weight[k] * image[tap[k]][j], for every column j.
 
 Taps are taken four at a time so that each pass over the line does four multiply-adds per
@@ -195,8 +193,8 @@ blur_row(const uint8_t *image, Py_ssize_t cols, const int32_t *tap, const float 
 #define MAX_TAPS 16
 
 /* sampled[j] = sum over k of weights[k][j] * line[taps[k][j]], tables tap-major: summed tap
-   by tap over all 64 samples at once, which vectorises (gathers) where per-sample sums each
-   form one dependent chain. */
+   by tap over all 64 samples at once, so the 64 sums proceed side by side rather than each
+   as one dependent chain. (Left scalar: AVX gathers were slower here.) */
 static void
 blur_columns(const float *line, const int32_t *taps, const float *weights,
              Py_ssize_t taps_per_sample, float *sampled)

@@ -193,7 +193,7 @@ def _hashes(
     count = len(variants) // 3
     if min(sample_rows, sample_cols) < MIN_HASHABLE_SIDE:
         return [_EMPTY_HEX] * count, 0
-    mappings = 1 if variants == _ORIGINAL_ONLY else 2
+    mappings = 1 + max(max(variants[0::3]), max(variants[1::3]))
     row_taps, row_weights = _axis_taps(height, top, scale, rows, sample_rows)
     col_taps, col_weights = _axis_taps(width, left, scale, cols, sample_cols)
     packed, quality = _luma.hashes(
