@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
+
+import pytest
 
 from tests.imagegen import make_jpeg
 from vigil.ingest.pool import WorkerPool
-from vigil.ingest.records import FileTask
-from vigil.ingest.worker import WorkerOptions
+from vigil.ingest.records import FileResult, FileTask
+from vigil.ingest.worker import WorkerOptions, process_file
 
 
 def tasks_for(folder: Path) -> list[FileTask]:
@@ -35,3 +38,39 @@ def test_a_file_over_the_time_limit_is_recorded_as_timeout(tmp_path: Path) -> No
     assert result.media is None
     assert result.error_stage == "timeout"
     assert "time limit" in (result.error_reason or "")
+
+
+def hang_or_crash(root: bytes, task: FileTask, options: WorkerOptions) -> FileResult:
+    """process_file, except that a file named hang* never finishes and crash* kills the worker."""
+    if task.relpath.startswith(b"hang"):
+        time.sleep(3600)
+    if task.relpath.startswith(b"crash"):
+        os._exit(3)
+    return process_file(root, task, options)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_hung_or_crashed_file_costs_only_itself(tmp_path: Path, workers: int) -> None:
+    # Workers report results in batches: the files a worker finished before it hung or died,
+    # not yet reported, must be done again, and no other file may be blamed.
+    for seed in range(12):
+        make_jpeg(tmp_path / f"{seed:02}.jpg", seed=seed, size=(64, 48))
+    (tmp_path / "crash.jpg").write_bytes((tmp_path / "00.jpg").read_bytes())
+    (tmp_path / "hang.jpg").write_bytes((tmp_path / "01.jpg").read_bytes())
+    tasks = tasks_for(tmp_path)
+    # The hang and the crash come after several files of the same batch.
+    order = [t for t in tasks if t.relpath[:1].isdigit()]
+    order[5:5] = [t for t in tasks if t.relpath == b"crash.jpg"]
+    order[10:10] = [t for t in tasks if t.relpath == b"hang.jpg"]
+    pool = WorkerPool(
+        os.fsencode(tmp_path), WorkerOptions(), workers, timeout=8, work=hang_or_crash
+    )
+    results = list(pool.run(order))
+    by_name = {r.task.relpath: r for r in results}
+    assert len(results) == len(by_name) == len(tasks)
+    assert by_name[b"hang.jpg"].error_stage == "timeout"
+    assert by_name[b"crash.jpg"].error_stage == "crash"
+    assert "exit" in (by_name[b"crash.jpg"].error_reason or "")
+    others = [r for name, r in by_name.items() if name[:1].isdigit()]
+    assert len(others) == 12
+    assert all(r.media is not None for r in others)
