@@ -141,3 +141,14 @@ def test_edge_spreads_measure_each_outermost_line() -> None:
     assert _luma.edge_spreads(Image.fromarray(image), 6, 8) == (30, 70, 100, 30)
     with pytest.raises(ValueError, match="image holds 48 bytes, expected 49"):
         _luma.edge_spreads(image, 7, 7)
+
+
+def test_edge_spreads_stop_reading_a_line_once_over_enough() -> None:
+    tall = np.full((1000, 3), 100, dtype=np.uint8)
+    tall[999, 0] = 90  # the left column is uniform up to its very last pixel
+    tall[::7, 2] = 0  # the right column varies from its first pixel
+    top, bottom, left, right = _luma.edge_spreads(tall, 1000, 3, 20)
+    assert (bottom, left) == (10, 10)  # never over 20: read to the end
+    assert top > 20
+    assert right > 20  # over 20 early: some range over 20 (here 100, all of it)
+    assert _luma.edge_spreads(tall, 1000, 3) == (100, 10, 10, 100)

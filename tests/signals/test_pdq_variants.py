@@ -13,6 +13,7 @@ from PIL import Image, ImageOps
 
 from tests import imagegen
 from vigil.demo.samples import SAMPLE_PHOTOS, load_sample_photo
+from vigil.signals import _luma
 from vigil.signals.pdq import (
     HashMode,
     PdqHash,
@@ -305,3 +306,31 @@ def test_detailed_sample_photos_have_no_border() -> None:
         for name in sorted(SAMPLE_PHOTOS)
     }
     assert [name for name, box in found.items() if box is not None] == ["camera"]
+
+
+def test_borders_of_8_bit_pixels_are_measured_as_on_wider_ones() -> None:
+    # 8-bit pixels are compared with whole-number bounds, without widening: the same pixels
+    # as wider types must count as border, for every edge colour and tolerance, including
+    # pixels right at the bounds (values a level or two from the edge colour, whose median
+    # may fall between two levels).
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        edge = rng.integers(0, 256, 3)
+        tolerance = float(rng.choice([0.5, 1, 1.5, 2, 2.5, 3]))
+        size = (int(rng.integers(40, 90)), int(rng.integers(40, 90)))
+        pixels = rng.integers(0, 256, (*size, 3))
+        # A left bar of 12 columns, each a level or two off the edge colour here and there.
+        steps = rng.choice([0, 0, 0, 0, -1, 1, -2, 2], (size[0], 12, 3))
+        pixels[:, :12] = edge + steps
+        pixels[:, 0] = edge + rng.integers(0, 2, (size[0], 3))  # a median may fall on x.5
+        pixels = np.clip(pixels, 0, 255).astype(np.uint8)
+        for sample in (pixels, pixels[..., 0]):
+            expected = find_picture_box(sample.astype(np.float64), tolerance=tolerance)
+            assert find_picture_box(sample, tolerance=tolerance) == expected
+
+
+def test_the_luma_pixels_are_copied_whole() -> None:
+    luma = imagegen.make_image(size=(300, 200), seed=3).convert("L")
+    assert _luma.pixels(luma, 200, 300) == luma.tobytes()
+    with pytest.raises(ValueError, match="holds 60000 bytes, expected 60300"):
+        _luma.pixels(luma.tobytes(), 201, 300)

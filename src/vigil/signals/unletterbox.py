@@ -13,6 +13,7 @@ array (rows x columns x channels) or a decoded luma image, so no image is decode
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,6 +49,20 @@ class PictureBox:
         return slice(self.top, self.bottom), slice(self.left, self.right)
 
 
+def _off_colour(band: NDArray[Any], colour: NDArray[Any], tolerance: float) -> NDArray[np.bool_]:
+    """Which pixels of ``band`` are more than ``tolerance`` from ``colour``.
+
+    On 8-bit pixels that is being outside whole-number bounds, compared without widening.
+    """
+    if band.dtype != np.uint8:
+        off: NDArray[np.bool_] = np.abs(band - colour) > tolerance
+        return off
+    low = np.clip(np.ceil(colour - tolerance), 0, 255).astype(np.uint8)
+    high = np.clip(np.floor(colour + tolerance), 0, 255).astype(np.uint8)
+    outside: NDArray[np.bool_] = (band < low) | (band > high)
+    return outside
+
+
 def _border_depth(lines: NDArray[np.generic], limit: int, tolerance: float) -> int:
     """How many of ``lines`` (first axis, outermost first, at most ``limit``) are border.
 
@@ -61,7 +76,7 @@ def _border_depth(lines: NDArray[np.generic], limit: int, tolerance: float) -> i
     start, depth = 0, 8
     while start < limit:
         band = lines[start : min(depth, limit)]
-        off_colour = (np.abs(band - edge_colour) > tolerance).reshape(len(band), -1).any(axis=1)
+        off_colour = _off_colour(band, edge_colour, tolerance).reshape(len(band), -1).any(axis=1)
         if off_colour.any():
             return start + int(off_colour.argmax())
         start, depth = start + len(band), depth * 2
@@ -105,7 +120,11 @@ def find_picture_box_in_luma(
     if image.mode != "L":
         raise ValueError(f"expected a luma image (mode 'L'), not mode {image.mode!r}")
     width, height = image.size
-    if all(spread > 2 * tolerance for spread in _luma.edge_spreads(image, height, width)):
+    # A line of a range over twice the tolerance cannot be uniform (see _border_depth); the
+    # spreads are integers, so over the floor of that is the same as over it.
+    uniform = 2 * tolerance
+    spreads = _luma.edge_spreads(image, height, width, math.floor(uniform))
+    if all(spread > uniform for spread in spreads):
         return None
-    pixels = np.frombuffer(image.tobytes(), dtype=np.uint8).reshape(height, width)
-    return find_picture_box(pixels, tolerance=tolerance)
+    pixels = np.frombuffer(_luma.pixels(image, height, width), dtype=np.uint8)
+    return find_picture_box(pixels.reshape(height, width), tolerance=tolerance)
