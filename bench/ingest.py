@@ -18,7 +18,7 @@ contender is warmed up first. Vigil's fixed cost is measured apart (an empty fol
 file per worker, which also starts the workers); its steady rate, what a large seizure sees,
 is ``(N - w) / (T(N) - T(w))``.
 
-    .venv/bin/python bench/ingest.py [--photos 100] [--small 1000] [--skip-threatexchange]
+    .venv/bin/python bench/ingest.py [--photos 100] [--small 2000] [--skip-threatexchange]
 
 The script is also its own hashing worker (``ingest.py hash ...``), which the threatexchange
 environment's interpreter runs: hence only the standard library at the top level.
@@ -417,13 +417,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     worker.add_argument("--limit", type=int, help="hash only the first LIMIT files")
     worker.add_argument("--draft-side", type=int, default=0, help="floor: draft decode size")
     parser.add_argument("--photos", type=int, default=100, help="phone-size photos (4032x3024)")
-    parser.add_argument("--small", type=int, default=1000, help="1024x768 photos")
+    parser.add_argument("--small", type=int, default=2000, help="1024x768 photos")
     parser.add_argument("--skip-threatexchange", action="store_true", help="no threatexchange")
     parser.add_argument(
         "--threatexchange-files", type=int, default=12, help="files threatexchange hashes"
     )
     parser.add_argument(
-        "--repeats", type=int, default=2, help="runs of the floor and vigil; fastest counts"
+        "--repeats", type=int, default=3, help="runs of the floor and vigil; fastest counts"
     )
     parser.add_argument("--out", type=Path, default=BENCH / "out", help="cache and scratch")
     parser.add_argument(

@@ -163,13 +163,15 @@ class WorkerPool:
         self._workers.append(worker)
         return worker
 
-    def _feed(self, worker: _Worker, queue: deque[FileTask]) -> None:
+    def _feed(self, worker: _Worker, queue: deque[FileTask], share: int) -> None:
+        """Top ``worker`` up, to at most ``share`` files: its fair part of what is left."""
         held = len(worker.pending)
         if held > _QUEUE_DEPTH // 2:
             return  # topped up in halves: one message for many tasks
+        depth = min(_QUEUE_DEPTH, max(2, share))
         held_bytes = sum(task.size for task in worker.pending)
         batch: list[FileTask] = []
-        while queue and (held < 2 or (held < _QUEUE_DEPTH and held_bytes < _QUEUE_BYTES)):
+        while queue and (held < 2 or (held < depth and held_bytes < _QUEUE_BYTES)):
             task = queue.popleft()
             batch.append(task)
             held += 1
@@ -211,8 +213,11 @@ class WorkerPool:
             while queue or any(worker.pending for worker in self._workers):
                 while len(self._workers) < min(self.size, len(queue) + self._busy()):
                     self._start_worker()
+                # Near the end each worker gets an even part of what is left, so that all
+                # finish together rather than one working through a long queue alone.
+                left = len(queue) + sum(len(worker.pending) for worker in self._workers)
                 for worker in self._workers:
-                    self._feed(worker, queue)
+                    self._feed(worker, queue, -(-left // len(self._workers)))
                 yield from self._collect(queue)
         finally:
             self.close()
