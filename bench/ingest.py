@@ -35,6 +35,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -232,6 +233,25 @@ class SetTimes:
     vigil_empty: float
     vigil_baseline: Result
     vigil: Result
+    #: Each repeat's floor, Vigil baseline and Vigil full run, in seconds, as run in turn.
+    rounds: tuple[dict[str, float], ...] = ()
+
+    def round_shares(self) -> list[float]:
+        """Vigil's steady rate as a share of the floor's, within each repeat.
+
+        A repeat's runs follow each other within seconds, so a slow spell of a shared
+        machine weighs on both sides of its share, where the fastest-of-N figures pair each
+        side's luckiest run: those favour the shorter measurement (the floor's), as a short
+        run is likelier to fit between slow spells.
+        """
+        shares = []
+        extra_files = self.vigil.files - self.vigil_baseline.files
+        for times in self.rounds:
+            extra_seconds = times["full"] - times["baseline"]
+            if extra_seconds > 0:
+                floor_rate = self.floor.files / times["floor"]
+                shares.append(extra_files / extra_seconds / floor_rate)
+        return shares
 
     @property
     def vigil_steady(self) -> Result | None:
@@ -249,8 +269,9 @@ class SetTimes:
 def measure_set(paths: Sequence[Path], cores: int, options: Options) -> SetTimes:
     """Floor, threatexchange and Vigil on ``paths``.
 
-    What the verdict rests on (the floor, Vigil's baseline and full runs) is the fastest of
-    the repeats, which go round in turn so that a busy spell slows all rather than one.
+    The floor, Vigil's baseline and full runs go round in turn, repeat after repeat; the
+    table shows the fastest of each, the verdict the median of the shares within a repeat
+    (see :meth:`SetTimes.round_shares`).
     Threatexchange runs once, on the first files only: it is the slowest by far, and its
     time per file has no fixed part to average out.
     """
@@ -294,6 +315,7 @@ def measure_set(paths: Sequence[Path], cores: int, options: Options) -> SetTimes
         vigil_empty=best["empty"],
         vigil_baseline=Result("vigil ingest (baseline)", cores, best["baseline"]),
         vigil=Result("vigil ingest (end to end)", len(paths), best["full"]),
+        rounds=tuple(runs),
     )
 
 
@@ -353,12 +375,18 @@ def _report_set(label: str, cores: int, times: SetTimes) -> tuple[list[str], str
         f"| {label} | {cores_label} | {times.vigil_empty:.2f} | {times.vigil_baseline.files} | "
         f"{times.vigil_baseline.seconds:.2f} |"
     )
-    if steady is None:
+    shares = times.round_shares()
+    if not shares:
         verdict = "cannot tell, start-up noise exceeded the work: use more photos"
     else:
-        share = steady.rate / floor.rate
+        share = statistics.median(shares)
         met = "met" if share >= TARGET_SHARE else "NOT met"
-        verdict = f"steady rate {100 * share:.0f}% of the floor's, {met}"
+        each = ", ".join(f"{100 * x:.0f}%" for x in shares)
+        fastest = f"{100 * steady.rate / floor.rate:.0f}%" if steady else "-"
+        verdict = (
+            f"steady rate {100 * share:.0f}% of the floor's (median of the repeats: {each}; "
+            f"fastest runs paired: {fastest}), {met}"
+        )
     return rows, fixed, f"- {label}, {cores_label}: {verdict}"
 
 
@@ -401,7 +429,8 @@ def benchmark(options: Options) -> str:
         "| --- | --- | ---: | ---: | ---: |",
         *fixed,
         "",
-        f"Target, Vigil's steady rate at least {TARGET_SHARE:.0%} of the floor's:",
+        f"Target, Vigil's steady rate at least {TARGET_SHARE:.0%} of the floor's, judged on "
+        "the median over the repeats of the share within each repeat:",
         *verdicts,
     ])  # fmt: skip
 
