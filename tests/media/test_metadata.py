@@ -14,6 +14,7 @@ from PIL.TiffImagePlugin import IFDRational
 
 from tests import imagegen
 from tests.imagegen import ExifSpec
+from vigil.media import metadata as metadata_module
 from vigil.media.metadata import MAX_TEXT_CHARS, GpsPosition, ImageMetadata, read_metadata
 
 SOUTH_WEST: ExifSpec = {
@@ -185,3 +186,48 @@ def jpeg_with_raw(raw_exif: bytes) -> Image.Image:
         # decoder's business, not the metadata reader's under test.
         warnings.simplefilter("ignore")
         return opened(imagegen.make_jpeg(size=(8, 8), raw_exif=raw_exif))
+
+
+def read_by_pillow(image: Image.Image, monkeypatch: pytest.MonkeyPatch) -> ImageMetadata:
+    """read_metadata with JPEG blocks left to Pillow's parser, as for every other format."""
+    with monkeypatch.context() as patch:
+        patch.setattr(metadata_module, "_plain_jpeg_exif", lambda image: None)
+        return read_metadata(image)
+
+
+def big_endian(raw: bytes) -> bytes:
+    """The same EXIF block with a Motorola (big-endian) TIFF structure, as many cameras write."""
+    exif = Image.Exif()
+    exif.load(raw)
+    exif.endian = ">"
+    return exif.tobytes()
+
+
+def test_plain_jpeg_blocks_read_as_pillow_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    # JPEG EXIF is read directly unless out of the ordinary: it must give what Pillow gives,
+    # on intact blocks (both byte orders) and on damaged ones, down to the unreadable fields.
+    rng = random.Random(7)
+    specs: list[ExifSpec] = [SOUTH_WEST, {}, {"Make": "Acme"}, {"GPSAltitude": -3.0}]
+    for _ in range(30):
+        fields = rng.sample(sorted(SOUTH_WEST), rng.randint(1, len(SOUTH_WEST)))
+        specs.append({name: SOUTH_WEST[name] for name in fields})  # type: ignore[misc]
+    read_directly = 0
+    for spec in specs:
+        raw = imagegen.make_exif(spec).tobytes()
+        blocks = [raw, big_endian(raw)]
+        for _ in range(8):
+            damaged = bytearray(rng.choice(blocks))
+            for _ in range(rng.randint(1, 4)):
+                damaged[rng.randrange(6, len(damaged))] = rng.randrange(256)
+            blocks.append(bytes(damaged[: rng.randrange(len(damaged) // 2, len(damaged) + 1)]))
+        for block in blocks:
+            image = jpeg_with_raw(block)
+            read_directly += metadata_module._plain_jpeg_exif(image) is not None
+            assert read_metadata(image) == read_by_pillow(image, monkeypatch), block
+    assert read_directly > len(specs) * 2  # the intact blocks at least took the direct path
+
+
+def test_orientation_only_in_xmp_is_left_to_pillow(monkeypatch: pytest.MonkeyPatch) -> None:
+    xmp = b'<x:xmpmeta><rdf:Description tiff:Orientation="6"/></x:xmpmeta>'
+    image = opened(imagegen.encode(imagegen.make_image(size=(16, 16)), "JPEG", xmp=xmp))
+    assert read_metadata(image).orientation == 6 == read_by_pillow(image, monkeypatch).orientation

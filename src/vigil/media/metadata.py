@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+import struct
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from PIL import ExifTags, Image
+from PIL.TiffImagePlugin import IFDRational
 
 MAX_TEXT_CHARS = 256
 """Longer text values are cut: a hostile file can carry megabytes in a "Make" tag."""
@@ -97,6 +99,8 @@ def read_metadata(image: Image.Image) -> ImageMetadata:
     A PNG may store its ``eXIf`` chunk after the pixels, which Pillow reaches only by decoding
     the image: call this after the image is loaded so it is not decoded twice.
     """
+    if image.format == "JPEG" and (tags := _plain_jpeg_exif(image)) is not None:
+        return _Reader(*tags).metadata()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -105,28 +109,166 @@ def read_metadata(image: Image.Image) -> ImageMetadata:
         # (struct.error, SyntaxError, OSError, ValueError, ...): any of them means "unreadable".
         except Exception:
             return ImageMetadata(unreadable=("exif",))
-        return _Reader(exif).metadata()
+        return _Reader.from_pillow(exif).metadata()
+
+
+# ---- A JPEG's EXIF block read directly, when it is plainly well formed ----
+#
+# Pillow parses every tag of a block into Python objects: a twentieth of a small photo's
+# ingest. Here only the tags read above are decoded, into the values Pillow would give them
+# (text as Latin-1 strings, rationals as IFDRational, a single value unwrapped). Anything
+# out of the ordinary -- an offset outside the block, a tag of an unexpected type or count,
+# a repeated tag, an orientation left to XMP -- gives None, and Pillow reads the block.
+
+_IFD0_TAGS = frozenset(
+    {
+        ExifTags.Base.Make,
+        ExifTags.Base.Model,
+        ExifTags.Base.Software,
+        ExifTags.Base.Orientation,
+        ExifTags.Base.DateTimeOriginal,
+        ExifTags.Base.OffsetTimeOriginal,
+        *_SERIAL_TAGS,
+    }
+)
+_EXIF_IFD_TAGS = frozenset(
+    {ExifTags.Base.DateTimeOriginal, ExifTags.Base.OffsetTimeOriginal, *_SERIAL_TAGS}
+)
+_GPS_TAGS = frozenset(
+    {
+        ExifTags.GPS.GPSLatitudeRef,
+        ExifTags.GPS.GPSLatitude,
+        ExifTags.GPS.GPSLongitudeRef,
+        ExifTags.GPS.GPSLongitude,
+        ExifTags.GPS.GPSAltitudeRef,
+        ExifTags.GPS.GPSAltitude,
+    }
+)
+# TIFF field types: 1 BYTE, 2 ASCII, 3 SHORT, 4 LONG, 5 RATIONAL, and their sizes.
+_FIELD_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8}
+_TEXT = frozenset({2})
+# The type (or types) and the count each tag may have here; text tags any count.
+_SHAPES: dict[int, tuple[frozenset[int], int | None]] = {
+    **{tag: (_TEXT, None) for tag in _IFD0_TAGS | _EXIF_IFD_TAGS},
+    **{tag: (frozenset({2, 3, 4}), None) for tag in _SERIAL_TAGS},  # some cameras: numbers
+    ExifTags.Base.Orientation: (frozenset({3}), 1),
+    ExifTags.GPS.GPSLatitudeRef: (_TEXT, None),
+    ExifTags.GPS.GPSLongitudeRef: (_TEXT, None),
+    ExifTags.GPS.GPSLatitude: (frozenset({5}), 3),
+    ExifTags.GPS.GPSLongitude: (frozenset({5}), 3),
+    ExifTags.GPS.GPSAltitudeRef: (frozenset({1}), 1),
+    ExifTags.GPS.GPSAltitude: (frozenset({5}), 1),
+}
+_NOT_PLAIN = ValueError("not a plainly well-formed EXIF block")
+
+
+def _plain_jpeg_exif(image: Image.Image) -> tuple[_Tags, _Tags, _Tags] | None:
+    """IFD0, Exif IFD and GPS IFD tags of a JPEG, or None when Pillow should read them."""
+    block = image.info.get("exif")
+    orientation_from_xmp = "xmp" in image.info or "XML:com.adobe.xmp" in image.info
+    if block is None:
+        return None if orientation_from_xmp else ({}, {}, {})
+    if not isinstance(block, bytes):
+        return None
+    try:
+        return _read_ifds(block.removeprefix(b"Exif\x00\x00"), orientation_from_xmp)
+    except (ValueError, struct.error):
+        return None
+
+
+def _read_ifds(tiff: bytes, orientation_from_xmp: bool) -> tuple[_Tags, _Tags, _Tags]:
+    order = {b"II": "<", b"MM": ">"}.get(tiff[:2])
+    if order is None or struct.unpack_from(order + "H", tiff, 2)[0] != 42:
+        raise _NOT_PLAIN
+    ifd0, pointers = _read_ifd(tiff, order, struct.unpack_from(order + "L", tiff, 4)[0], _IFD0_TAGS)
+    if orientation_from_xmp and ExifTags.Base.Orientation not in ifd0:
+        raise _NOT_PLAIN
+    exif_ifd: _Tags = {}
+    gps_ifd: _Tags = {}
+    if ExifTags.IFD.Exif in pointers:
+        exif_ifd, _ = _read_ifd(tiff, order, pointers[ExifTags.IFD.Exif], _EXIF_IFD_TAGS)
+    if ExifTags.IFD.GPSInfo in pointers:
+        gps_ifd, _ = _read_ifd(tiff, order, pointers[ExifTags.IFD.GPSInfo], _GPS_TAGS)
+    return ifd0, exif_ifd, gps_ifd
+
+
+def _read_ifd(
+    tiff: bytes, order: str, offset: int, wanted: frozenset[int]
+) -> tuple[dict[int, Any], dict[int, int]]:
+    """The ``wanted`` tags of the IFD at ``offset``, and the sub-IFD pointers it holds."""
+    (count,) = struct.unpack_from(order + "H", tiff, offset)
+    if offset + 2 + 12 * count > len(tiff):
+        raise _NOT_PLAIN
+    tags: dict[int, Any] = {}
+    pointers: dict[int, int] = {}
+    seen: set[int] = set()
+    for start in range(offset + 2, offset + 2 + 12 * count, 12):
+        tag, kind, values = struct.unpack_from(order + "HHL", tiff, start)
+        if tag in seen:
+            raise _NOT_PLAIN
+        seen.add(tag)
+        if tag in (ExifTags.IFD.Exif, ExifTags.IFD.GPSInfo):
+            if kind != 4 or values != 1:
+                raise _NOT_PLAIN
+            pointers[tag] = struct.unpack_from(order + "L", tiff, start + 8)[0]
+        elif tag in wanted:
+            tags[tag] = _value(tiff, order, start, tag, kind, values)
+    return tags, pointers
+
+
+def _value(tiff: bytes, order: str, entry: int, tag: int, kind: int, count: int) -> Any:
+    kinds, expected_count = _SHAPES[tag]
+    if kind not in kinds or count == 0 or count != (expected_count or count):
+        raise _NOT_PLAIN
+    size = _FIELD_SIZES[kind]
+    at = entry + 8
+    if size * count > 4:
+        (at,) = struct.unpack_from(order + "L", tiff, entry + 8)
+    if at + size * count > len(tiff):
+        raise _NOT_PLAIN
+    if kind == 2:
+        text = tiff[at : at + count]
+        return text.removesuffix(b"\x00").decode("latin-1")
+    if kind == 5:
+        pairs = struct.unpack_from(f"{order}{2 * count}L", tiff, at)
+        rationals = tuple(IFDRational(pairs[i], pairs[i + 1]) for i in range(0, 2 * count, 2))
+        return rationals[0] if count == 1 else rationals
+    numbers = struct.unpack_from(order + {1: "B", 3: "H", 4: "L"}[kind] * count, tiff, at)
+    return numbers[0] if count == 1 else numbers
 
 
 class _Reader:
     """Reads fields from one EXIF block, noting those that are present but corrupt."""
 
-    def __init__(self, exif: Image.Exif) -> None:
-        self.unreadable: list[str] = []
-        self.ifd0: _Tags = exif
-        self.exif_ifd = self._sub_ifd(
-            exif, ExifTags.IFD.Exif, ("serial_number", "datetime_original")
-        )
-        self.gps_ifd = self._sub_ifd(exif, ExifTags.IFD.GPSInfo, ("gps",))
+    def __init__(
+        self, ifd0: _Tags, exif_ifd: _Tags, gps_ifd: _Tags, unreadable: list[str] | None = None
+    ) -> None:
+        self.unreadable: list[str] = unreadable or []
+        self.ifd0 = ifd0
+        self.exif_ifd = exif_ifd
+        self.gps_ifd = gps_ifd
 
-    def _sub_ifd(self, exif: Image.Exif, tag: int, fields: tuple[str, ...]) -> _Tags:
+    @classmethod
+    def from_pillow(cls, exif: Image.Exif) -> _Reader:
+        """The reader of Pillow's parse of a block."""
+        unreadable: list[str] = []
+        exif_ifd = cls._sub_ifd(
+            exif, ExifTags.IFD.Exif, ("serial_number", "datetime_original"), unreadable
+        )
+        gps_ifd = cls._sub_ifd(exif, ExifTags.IFD.GPSInfo, ("gps",), unreadable)
+        return cls(exif, exif_ifd, gps_ifd, unreadable)
+
+    @staticmethod
+    def _sub_ifd(
+        exif: Image.Exif, tag: int, fields: tuple[str, ...], unreadable: list[str]
+    ) -> _Tags:
         """The sub-IFD ``tag``; if it cannot be read, the ``fields`` it holds are unreadable."""
         if tag not in exif:
             return {}
         try:
             return exif.get_ifd(tag)
         except Exception:  # the same hostile-input boundary as in read_metadata
-            self.unreadable.extend(fields)
+            unreadable.extend(fields)
             return {}
 
     def metadata(self) -> ImageMetadata:
