@@ -17,7 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image, ImageFilter, ImageOps, ImageStat
 from sqlalchemy import select
 
 from vigil.banks.catalog import create_bank
@@ -279,3 +279,24 @@ def test_the_quick_fitness_check_agrees_with_the_queries() -> None:
     verdicts = [_fit(picture, 50) for picture in pictures]
     assert verdicts == [bool(queries(picture, 50)) for picture in pictures]
     assert verdicts == [True, False, False, True, False, True, False, True]
+
+
+def test_with_nothing_to_match_against_only_unfit_pictures_are_counted(
+    store: Store, tmp_path: Path
+) -> None:
+    # No bank and no other seizure: matching only counts the pictures it could not have
+    # matched, reading the variants of the low-quality ones only. A flat picture counts; a
+    # detailed picture on a wide flat canvas has a low quality of its own but a fit trimmed
+    # variant, so it does not.
+    flat = Image.new("RGB", (200, 150), (90, 90, 90))
+    soft = load_sample_photo("rocket").resize((240, 180)).filter(ImageFilter.GaussianBlur(2))
+    canvas = Image.new("RGB", (900, 700), tuple(int(v) for v in ImageStat.Stat(soft).mean))
+    canvas.paste(soft, (330, 260))
+    _write(tmp_path / "s", "flat.png", encode(flat, "PNG"))
+    _write(tmp_path / "s", "framed.png", encode(canvas, "PNG"))
+    _write(tmp_path / "s", "photo.jpg", encode(load_sample_photo("astronaut"), "JPEG"))
+    outcome = ingest(store, IngestRequest(root=tmp_path / "s", case_reference="C", workers=1))
+    with store.session() as session:
+        qualities = dict(session.execute(select(Media.size, Media.pdq_quality)).all())
+    assert sorted(q < 50 for q in qualities.values()) == [False, True, True], qualities
+    assert outcome.matches.low_quality_pictures == 1

@@ -224,18 +224,18 @@ def _pdq_findings(
     local = _seen_only_here(session, seizure_id)
     known = _linked_from_elsewhere(session, seizure_id, "pdq")
     others = _others_seen(session, seizure_id)
-    pictures = session.execute(
-        select(Media.id, Media.pdq, Media.pdq_quality, Media.pdq_variants)
-        .where(Media.pdq.is_not(None), _in_seizure(seizure_id))
-        .execution_options(yield_per=_CHUNK)
-    )
-    searchable = bool(len(indexes.banks)) or others
-    for chunk in pictures.partitions():
-        if not searchable:  # nothing to find: only count what could not have been matched
-            stats.low_quality_pictures += sum(
-                1 for row in chunk if not _fit(row, settings.quality_threshold)
-            )
-            continue
+    columns = (Media.id, Media.pdq, Media.pdq_quality, Media.pdq_variants)
+    pictures = select(*columns).where(Media.pdq.is_not(None), _in_seizure(seizure_id))
+    if not (len(indexes.banks) or others):
+        # Nothing to find: only count what could not have been matched. A picture of the
+        # quality needed is fit whatever its variants: only the others' are read.
+        below = func.coalesce(Media.pdq_quality, 0) < settings.quality_threshold
+        unfit = session.execute(pictures.where(below).execution_options(yield_per=_CHUNK))
+        stats.low_quality_pictures += sum(
+            1 for row in unfit if not _fit(row, settings.quality_threshold)
+        )
+        return
+    for chunk in session.execute(pictures.execution_options(yield_per=_CHUNK)).partitions():
         labelled = []
         for row in chunk:
             found = queries(row, settings.quality_threshold)
