@@ -452,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--threatexchange-files", type=int, default=12, help="files threatexchange hashes"
     )
     parser.add_argument(
-        "--repeats", type=int, default=5, help="runs of the floor and vigil; fastest counts"
+        "--repeats", type=int, default=7, help="runs of the floor and vigil, in turn"
     )
     parser.add_argument("--out", type=Path, default=BENCH / "out", help="cache and scratch")
     parser.add_argument(
