@@ -20,7 +20,7 @@ from vigil.config import Settings, sqlite_url
 from vigil.store.db import Store
 from vigil.store.models import IngestError, IngestRun, Media, Sighting
 
-FILES = 200
+FILES = 600
 
 
 @pytest.fixture(scope="module")

@@ -79,7 +79,9 @@ def _serve(
     handed_over_at = time.monotonic()
     try:
         while True:
-            while not queue or connection.poll():
+            # More tasks are read when these run out (they are sent ahead, so they are
+            # waiting by then): no system call per file to look for them.
+            while not queue:
                 tasks: list[FileTask] | None = connection.recv()
                 if tasks is None:
                     return

@@ -325,26 +325,31 @@ select_kth(float *values, int count, int k)
     return values[k];
 }
 
-/* The hash of one 16x16 block, transposed or not: coefficient k (row-major) is bit k, set
-   when above the median (the lower of the two middle values, as the reference's Torben
-   median). Written most significant bit first: bit k lands in byte (255 - k) / 8. */
-static void
-block_hash(const float *coefficients, int transposed, uint8_t *out)
+/* The median of a 16x16 block: the lower of the two middle values, as the reference's Torben
+   median. A block and its transpose share it. */
+static float
+block_median(const float *coefficients)
 {
-    float flat[HASH_BITS], scratch[HASH_BITS];
+    float scratch[HASH_BITS];
+    memcpy(scratch, coefficients, sizeof(scratch));
+    return select_kth(scratch, HASH_BITS, HASH_BITS / 2 - 1);
+}
+
+/* The hash of one 16x16 block, transposed or not: coefficient k (row-major) is bit k, set
+   when above the median. Written most significant bit first: bit k lands in byte
+   (255 - k) / 8. */
+static void
+block_hash(const float *coefficients, float median, int transposed, uint8_t *out)
+{
+    memset(out, 0, HASH_BITS / 8);
     for (int i = 0; i < DCT_SIDE; i++) {
         for (int j = 0; j < DCT_SIDE; j++) {
-            flat[i * DCT_SIDE + j] =
+            const float value =
                 transposed ? coefficients[j * DCT_SIDE + i] : coefficients[i * DCT_SIDE + j];
-        }
-    }
-    memcpy(scratch, flat, sizeof(flat));
-    const float median = select_kth(scratch, HASH_BITS, HASH_BITS / 2 - 1);
-    memset(out, 0, HASH_BITS / 8);
-    for (int k = 0; k < HASH_BITS; k++) {
-        if (flat[k] > median) {
-            const int position = HASH_BITS - 1 - k;
-            out[position / 8] |= (uint8_t)(0x80u >> (position % 8));
+            if (value > median) {
+                const int position = HASH_BITS - 1 - (i * DCT_SIDE + j);
+                out[position / 8] |= (uint8_t)(0x80u >> (position % 8));
+            }
         }
     }
 }
@@ -451,12 +456,15 @@ hashes(PyObject *self, PyObject *args)
             }
         }
     }
+    float medians[4];
     for (Py_ssize_t g = 0; g < row_maps * col_maps; g++) {
         dct_block(dct.buf, grids + g * SIDE * SIDE, coefficients + g * HASH_BITS);
+        medians[g] = block_median(coefficients + g * HASH_BITS);
     }
     for (Py_ssize_t v = 0; v < count; v++) {
         Py_ssize_t g = steps[3 * v] * col_maps + steps[3 * v + 1];
-        block_hash(coefficients + g * HASH_BITS, steps[3 * v + 2], out + v * (HASH_BITS / 8));
+        block_hash(coefficients + g * HASH_BITS, medians[g], steps[3 * v + 2],
+                   out + v * (HASH_BITS / 8));
     }
     quality = grid_quality(grids);
     Py_END_ALLOW_THREADS
