@@ -30,7 +30,7 @@ _QUEUE_DEPTH = 32
 _QUEUE_BYTES = 16 * 1024 * 1024
 # A worker hands over its results this many at a time, or sooner when this many seconds have
 # passed since its last hand-over or it has no task left: the parent then wakes once per batch
-# rather than once per file, which on one core was a tenth of the time of a small photo.
+# rather than once per file (parent and pipe, measured without hashing: 0.085 -> 0.05 ms a file).
 _RESULT_BATCH = 16
 _RESULT_SECONDS = 0.1
 # Large files (long videos) get more time: this many extra seconds per megabyte.

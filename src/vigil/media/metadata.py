@@ -114,7 +114,7 @@ def read_metadata(image: Image.Image) -> ImageMetadata:
 
 # ---- A JPEG's EXIF block read directly, when it is plainly well formed ----
 #
-# Pillow parses every tag of a block into Python objects: a twentieth of a small photo's
+# Pillow parses every tag of a block into Python objects: about 2% of a small photo's
 # ingest. Here only the tags read above are decoded, into the values Pillow would give them
 # (text as Latin-1 strings, rationals as IFDRational, a single value unwrapped). Anything
 # out of the ordinary -- an offset outside the block, a tag of an unexpected type or count,

@@ -38,7 +38,7 @@ edge_spreads(image, rows, cols, enough=255) -> (top, bottom, left, right)
 pixels(image, rows, cols) -> bytes
 
   A copy of the image's rows x cols bytes (Pillow's tobytes() encodes in chunks and joins
-  them: ten times slower).
+  them: several times slower).
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
