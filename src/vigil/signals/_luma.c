@@ -138,6 +138,30 @@ image_pixels(PyObject *source, Py_ssize_t expected, Py_buffer *buffer, PyObject 
     return (const uint8_t *)array->buffers[1] + array->offset;
 }
 
+/* The pixels of a ``rows`` x ``cols`` picture in ``source`` (see image_pixels), or NULL with
+   an error set; an empty size is a ValueError. */
+static const uint8_t *
+picture_pixels(PyObject *source, Py_ssize_t rows, Py_ssize_t cols, Py_buffer *buffer,
+               PyObject **keep)
+{
+    *keep = NULL;
+    if (rows <= 0 || cols <= 0) {
+        PyErr_SetString(PyExc_ValueError, "empty image");
+        return NULL;
+    }
+    return image_pixels(source, rows * cols, buffer, keep);
+}
+
+/* Let go of what image_pixels (or picture_pixels) held. */
+static void
+release_pixels(Py_buffer *buffer, PyObject *keep)
+{
+    if (buffer->obj != NULL) {
+        PyBuffer_Release(buffer);
+    }
+    Py_XDECREF(keep);
+}
+
 /* The loops over pixels and samples: on x86-64, also built for AVX2 and AVX-512, the best the
    machine has being picked at load time. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -473,10 +497,7 @@ hashes(PyObject *self, PyObject *args)
 done:
     free(line);
     free(grids);
-    if (image.obj != NULL) {
-        PyBuffer_Release(&image);
-    }
-    Py_XDECREF(keep);
+    release_pixels(&image, keep);
     PyBuffer_Release(&row_taps);
     PyBuffer_Release(&row_weights);
     PyBuffer_Release(&col_taps);
@@ -513,21 +534,14 @@ edge_spreads(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "Onn|i", &source, &rows, &cols, &enough)) {
         return NULL;
     }
-    if (rows <= 0 || cols <= 0) {
-        PyErr_SetString(PyExc_ValueError, "empty image");
-        return NULL;
-    }
-    const uint8_t *pixels = image_pixels(source, rows * cols, &image, &keep);
+    const uint8_t *pixels = picture_pixels(source, rows, cols, &image, &keep);
     if (pixels != NULL) {
         result = Py_BuildValue("(iiii)", spread(pixels, cols, 1, enough),
                                spread(pixels + (rows - 1) * cols, cols, 1, enough),
                                spread(pixels, rows, cols, enough),
                                spread(pixels + cols - 1, rows, cols, enough));
     }
-    if (image.obj != NULL) {
-        PyBuffer_Release(&image);
-    }
-    Py_XDECREF(keep);
+    release_pixels(&image, keep);
     return result;
 }
 
@@ -540,18 +554,11 @@ pixels(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "Onn", &source, &rows, &cols)) {
         return NULL;
     }
-    if (rows <= 0 || cols <= 0) {
-        PyErr_SetString(PyExc_ValueError, "empty image");
-        return NULL;
-    }
-    const uint8_t *data = image_pixels(source, rows * cols, &image, &keep);
+    const uint8_t *data = picture_pixels(source, rows, cols, &image, &keep);
     if (data != NULL) {
         result = PyBytes_FromStringAndSize((const char *)data, rows * cols);
     }
-    if (image.obj != NULL) {
-        PyBuffer_Release(&image);
-    }
-    Py_XDECREF(keep);
+    release_pixels(&image, keep);
     return result;
 }
 
