@@ -1,4 +1,4 @@
-"""A Rich progress bar for ingest: files, files/s, MB/s and time left."""
+"""A Rich progress bar for ingest: files, files/s, MB/s, time left, and any notice."""
 
 from __future__ import annotations
 
@@ -39,10 +39,11 @@ class IngestProgressBar:
             MofNCompleteColumn(),
             _RateColumn(),
             TimeRemainingColumn(),
+            TextColumn("{task.fields[notice]}", style="yellow", markup=False),
             console=console,
             transient=False,
         )
-        self._task = self._progress.add_task("ingest", total=None, bytes=0)
+        self._task = self._progress.add_task("ingest", total=None, bytes=0, notice="")
         self._bytes = 0
 
     def __enter__(self) -> IngestProgressBar:
@@ -59,9 +60,18 @@ class IngestProgressBar:
 
     def start(self, files: int, size: int) -> None:
         """Set the totals once the folder has been walked."""
-        self._progress.reset(self._task, total=files, bytes=0)
+        self._progress.reset(self._task, total=files, bytes=0, notice=self.notice_text)
 
     def advance(self, files: int, size: int) -> None:
         """Count stored files and bytes."""
         self._bytes += size
         self._progress.update(self._task, advance=files, bytes=self._bytes)
+
+    @property
+    def notice_text(self) -> str:
+        """The notice shown beside the counts ("" when none)."""
+        return str(self._progress.tasks[0].fields.get("notice", ""))
+
+    def notice(self, message: str | None) -> None:
+        """Show ``message`` (e.g. waiting for the database) until replaced; None clears it."""
+        self._progress.update(self._task, notice=message or "")

@@ -10,26 +10,30 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from vigil.banks.matching import MatchSettings, MatchStats, match_seizure
+from vigil.ingest.budget import MemoryPlan, default_memory_budget, plan_memory
 from vigil.ingest.pool import WorkerPool
 from vigil.ingest.records import FileResult, FileTask
 from vigil.ingest.summary import SeizureSummary
 from vigil.ingest.walk import walk
 from vigil.ingest.worker import PdqMode, WorkerOptions
-from vigil.ingest.writer import done_paths, write_results
+from vigil.ingest.writer import crashed_paths, done_paths, write_results
 from vigil.reports.triage import TriageReport, build_report
 from vigil.store.db import Store
 from vigil.store.models import IngestRun, Seizure, utcnow
 from vigil.store.repo import case_by_reference, default_agency, seizure_by_name
+from vigil.store.retry import BackOff, LockTimeoutError, write_retrying
 
 UNFINISHED = ("running", "matching", "interrupted")
+T = TypeVar("T")
 
 
 class IngestInputError(Exception):
@@ -45,6 +49,10 @@ class Progress(Protocol):
     def advance(self, files: int, size: int) -> None:
         """``files`` more files, ``size`` more bytes, are stored."""
 
+    def notice(self, message: str | None) -> None:
+        """Show ``message`` beside the counts (waiting for the database, what the memory
+        budget cut) until the next notice; None clears it."""
+
 
 @dataclass(frozen=True)
 class IngestRequest:
@@ -59,6 +67,10 @@ class IngestRequest:
     batch_size: int = 500
     video_seconds_per_frame: float = 1.0
     match_settings: MatchSettings = field(default_factory=MatchSettings)
+    #: Bytes of memory ingest may use (see :mod:`vigil.ingest.budget`); None: no budget.
+    memory_budget: int | None = field(default_factory=default_memory_budget)
+    #: How long a write waits while another writer holds the database.
+    lock_backoff: BackOff = field(default_factory=BackOff)
 
 
 @dataclass(frozen=True)
@@ -72,43 +84,43 @@ class IngestOutcome:
     summary: SeizureSummary
     matches: MatchStats
     triage: TriageReport
+    #: The workers and picture size limit the memory budget allowed.
+    memory: MemoryPlan
 
 
-def _open_run(store: Store, request: IngestRequest, root: Path) -> tuple[int, int, bool]:
-    with store.session() as session:
-        case = case_by_reference(session, default_agency(session), request.case_reference)
-        seizure = seizure_by_name(session, case, request.seizure_name or root.name)
-        run = session.scalar(
-            select(IngestRun)
-            .where(IngestRun.seizure_id == seizure.id, IngestRun.status.in_(UNFINISHED))
-            .order_by(IngestRun.id.desc())
+def _open_run(session: Session, request: IngestRequest, root: Path) -> tuple[int, int, bool]:
+    case = case_by_reference(session, default_agency(session), request.case_reference)
+    seizure = seizure_by_name(session, case, request.seizure_name or root.name)
+    run = session.scalar(
+        select(IngestRun)
+        .where(IngestRun.seizure_id == seizure.id, IngestRun.status.in_(UNFINISHED))
+        .order_by(IngestRun.id.desc())
+    )
+    resumed = run is not None
+    if run is None:
+        run = IngestRun(
+            seizure_id=seizure.id,
+            root_path=str(root),
+            status="running",
+            pdq_mode=request.pdq_mode,
+            workers=request.workers,
+            resumes=0,
         )
-        resumed = run is not None
-        if run is None:
-            run = IngestRun(
-                seizure_id=seizure.id,
-                root_path=str(root),
-                status="running",
-                pdq_mode=request.pdq_mode,
-                workers=request.workers,
-                resumes=0,
-            )
-            session.add(run)
-        else:
-            run.status = "running"
-            run.resumes += 1
-        session.flush()
-        return run.id, seizure.id, resumed
+        session.add(run)
+    else:
+        run.status = "running"
+        run.resumes += 1
+    session.flush()
+    return run.id, seizure.id, resumed
 
 
-def _finish_run(store: Store, run_id: int, status: str, files_total: int | None) -> None:
-    with store.session() as session:
-        run = session.get_one(IngestRun, run_id)
-        run.status = status
-        if files_total is not None:
-            run.files_total = files_total
-        if status == "completed":
-            run.finished_at = utcnow()
+def _finish_run(session: Session, run_id: int, status: str, files_total: int | None) -> None:
+    run = session.get_one(IngestRun, run_id)
+    run.status = status
+    if files_total is not None:
+        run.files_total = files_total
+    if status == "completed":
+        run.finished_at = utcnow()
 
 
 def _resolve_root(path: Path) -> Path:
@@ -136,44 +148,71 @@ def _split(
 def ingest(store: Store, request: IngestRequest, progress: Progress | None = None) -> IngestOutcome:
     """Ingest ``request.root`` into its seizure, resuming an interrupted run of it."""
     root = _resolve_root(request.root)
-    run_id, seizure_id, resumed = _open_run(store, request, root)
+    plan = plan_memory(request.memory_budget, request.workers)
+    # What the budget cut stays in view; a wait for the database shows over it while it lasts.
+    note = plan.describe() if plan.reduced else None
+
+    def waiting(seconds: float | None) -> None:
+        if progress is not None:
+            progress.notice(
+                note
+                if seconds is None
+                else f"waiting for the database: another writer holds it ({seconds:.0f} s)"
+            )
+
+    def write(work: Callable[[Session], T]) -> T:
+        return write_retrying(store, work, backoff=request.lock_backoff, waiting=waiting)
+
+    if progress is not None and note is not None:
+        progress.notice(note)
+    run_id, seizure_id, resumed = write(lambda session: _open_run(session, request, root))
     with store.session() as session:
         done = done_paths(session, seizure_id)
-    tasks, failures = _split(walk(os.fsencode(root)), done)
+        # Files that crashed a worker are tried again (see WorkerPool.run's ``crashed``).
+        crashed = crashed_paths(session, seizure_id)
+    tasks, failures = _split(walk(os.fsencode(root)), done - crashed)
     if progress is not None:
         progress.start(len(tasks) + len(failures), sum(item.size for item in tasks))
-    options = WorkerOptions(request.pdq_mode, request.video_seconds_per_frame)
-    pool = WorkerPool(os.fsencode(root), options, request.workers, request.timeout)
+    options = WorkerOptions(request.pdq_mode, request.video_seconds_per_frame, plan.max_pixels)
+    pool = WorkerPool(os.fsencode(root), options, plan.workers, request.timeout)
     buffer: list[FileResult] = list(failures)
     flushed_at = time.monotonic()
     processed = 0
 
     def flush() -> None:
         nonlocal buffer, flushed_at, processed
-        if buffer:
-            with store.session() as session:
-                write_results(session, seizure_id, run_id, buffer)
+        batch = buffer
+        if batch:
+            # Their new result replaces the crash error stored for them.
+            replacing = [r.task.relpath for r in batch if r.task.relpath in crashed]
+            write(lambda session: write_results(session, seizure_id, run_id, batch, replacing))
             if progress is not None:
-                progress.advance(len(buffer), sum(r.task.size for r in buffer if r.media))
-            processed += len(buffer)
+                progress.advance(len(batch), sum(r.task.size for r in batch if r.media))
+            processed += len(batch)
         buffer = []
         flushed_at = time.monotonic()
 
     try:
-        for result in pool.run(tasks):
+        for result in pool.run(tasks, crashed=crashed):
             buffer.append(result)
             if len(buffer) >= request.batch_size or time.monotonic() - flushed_at > 1.0:
                 flush()
         flush()
+    except LockTimeoutError:
+        # Writing more would only wait as long again; the run stays unfinished, to resume.
+        raise
     except BaseException:
         flush()
-        _finish_run(store, run_id, "interrupted", None)
+        write(lambda session: _finish_run(session, run_id, "interrupted", None))
         raise
+    finally:
+        pool.close()
     # Matching is idempotent: if it is interrupted, the resumed run simply matches again.
-    _finish_run(store, run_id, "matching", None)
-    with store.session() as session:
-        matches = match_seizure(session, seizure_id, request.match_settings)
+    write(lambda session: _finish_run(session, run_id, "matching", None))
+    matches = write(lambda session: match_seizure(session, seizure_id, request.match_settings))
     with store.session() as session:
         triage = build_report(session, session.get_one(Seizure, seizure_id))
-    _finish_run(store, run_id, "completed", triage.summary.files)
-    return IngestOutcome(run_id, seizure_id, resumed, processed, triage.summary, matches, triage)
+    write(lambda session: _finish_run(session, run_id, "completed", triage.summary.files))
+    return IngestOutcome(
+        run_id, seizure_id, resumed, processed, triage.summary, matches, triage, plan
+    )

@@ -1,8 +1,11 @@
 """A pool of worker processes in which any file can be abandoned.
 
 Decoders can hang or crash on hostile input, so every file runs under a time limit in a
-process that can be killed: a file that times out or kills its worker is recorded as failed,
-a fresh worker takes its place, and the run goes on.
+process that can be killed: a file that times out is recorded as failed, a fresh worker takes
+its place, and the run goes on. A worker can also die of something other than its file (the
+kernel's out-of-memory killer, an operator's kill), so a file whose worker dies is tried once
+more, first on a fresh worker, and recorded as a crash, with how the worker died, only when
+it kills that one too.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -40,6 +43,8 @@ SECONDS_PER_MEGABYTE = 1.0
 _STARTED, _STARTED_AT = 0, 1
 
 Work = Callable[[bytes, FileTask, WorkerOptions], FileResult]
+# Seconds a dead worker's process is given to be reaped (its exit status is known only then).
+_REAP_SECONDS = 5.0
 
 
 # glibc's mallopt parameters (malloc.h).
@@ -130,6 +135,19 @@ class _Worker:
         return index, max(at, self.since)
 
 
+def _exit_status(code: int | None) -> str:
+    """How a worker process ended, from its exit code (negative: the signal that killed it)."""
+    if code is None:
+        return "it stopped answering"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = "unknown signal"
+        return f"killed by signal {-code} ({name})"
+    return f"exited with code {code}"
+
+
 class WorkerPool:
     """``workers`` processes hashing files under ``root`` with a per-file time limit.
 
@@ -152,6 +170,10 @@ class WorkerPool:
         self.work = work
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
+        #: Files that have killed a worker (in this run or, as the caller says, an earlier one).
+        self._crashed: set[bytes] = set()
+        #: Files to try again, each first on a fresh worker.
+        self._retry: deque[FileTask] = deque()
 
     def _start_worker(self) -> _Worker:
         parent, child = self._context.Pipe()
@@ -178,6 +200,10 @@ class WorkerPool:
             batch.append(task)
             held += 1
             held_bytes += task.size
+        self._give(worker, batch)
+
+    @staticmethod
+    def _give(worker: _Worker, batch: list[FileTask]) -> None:
         if batch:
             if not worker.pending:
                 worker.since = time.monotonic()
@@ -185,14 +211,9 @@ class WorkerPool:
             worker.connection.send(batch)
 
     def _retire(
-        self,
-        worker: _Worker,
-        queue: deque[FileTask],
-        stage: str,
-        reason: str,
-        index: int | None = None,
-    ) -> FileResult:
-        """Kill ``worker``; the file it is on (or ``pending[index]``) fails at ``stage``.
+        self, worker: _Worker, queue: deque[FileTask], index: int | None = None
+    ) -> FileTask:
+        """Kill ``worker`` and return the file it is on (or ``pending[index]``).
 
         The rest of its files go back to the queue, including those it had finished but not
         yet reported: another worker does them again.
@@ -206,15 +227,43 @@ class WorkerPool:
         failed = worker.pending[index]
         del worker.pending[index]
         queue.extendleft(reversed(worker.pending))
-        return FileResult.failed(failed, stage, reason)
+        return failed
 
-    def run(self, tasks: Iterable[FileTask]) -> Iterator[FileResult]:
-        """Yield one result per task, in completion order."""
-        queue = deque(tasks)
+    def _died(self, worker: _Worker, queue: deque[FileTask]) -> Iterator[FileResult]:
+        """``worker`` died: try its file again on a fresh worker, or record it as a crash."""
+        # Its exit status is known once the process is reaped.
+        worker.process.join(_REAP_SECONDS)
+        how = _exit_status(worker.process.exitcode)
+        task = self._retire(worker, queue)
+        if task.relpath not in self._crashed:
+            self._crashed.add(task.relpath)
+            self._retry.append(task)
+            return
+        reason = f"worker died reading this file ({how}), also when tried again on a fresh worker"
+        yield FileResult.failed(task, "crash", reason)
+
+    def run(
+        self, tasks: Iterable[FileTask], *, crashed: Collection[bytes] = ()
+    ) -> Iterator[FileResult]:
+        """Yield one result per task, in completion order.
+
+        ``crashed`` are the relative paths of files that killed a worker before (in an
+        earlier run): they are tried once, on a fresh worker, rather than twice.
+        """
+        queue: deque[FileTask] = deque()
+        for task in tasks:
+            (self._retry if task.relpath in crashed else queue).append(task)
+        self._crashed.update(crashed)
         try:
-            while queue or any(worker.pending for worker in self._workers):
-                while len(self._workers) < min(self.size, len(queue) + self._busy()):
-                    self._start_worker()
+            while queue or self._retry or any(worker.pending for worker in self._workers):
+                if self._retry and len(self._workers) >= self.size:
+                    self._make_room()
+                while len(self._workers) < min(
+                    self.size, len(queue) + len(self._retry) + self._busy()
+                ):
+                    worker = self._start_worker()
+                    if self._retry:
+                        self._give(worker, [self._retry.popleft()])
                 # Near the end each worker gets an even part of what is left, so that all
                 # finish together rather than one working through a long queue alone.
                 left = len(queue) + sum(len(worker.pending) for worker in self._workers)
@@ -235,10 +284,7 @@ class WorkerPool:
             try:
                 results: list[FileResult] = worker.connection.recv()
             except (EOFError, OSError):
-                code = worker.process.exitcode
-                yield self._retire(
-                    worker, queue, "crash", f"worker died reading this file (exit {code})"
-                )
+                yield from self._died(worker, queue)
                 continue
             for _ in results:
                 worker.pending.popleft()
@@ -253,21 +299,34 @@ class WorkerPool:
             limit = self.limit_for(worker.pending[index])
             if now - since > limit:
                 reason = f"gave up after {limit:.1f} s (time limit for this file)"
-                yield self._retire(worker, queue, "timeout", reason, index)
+                task = self._retire(worker, queue, index)
+                yield FileResult.failed(task, "timeout", reason)
 
     def limit_for(self, task: FileTask) -> float:
         """Seconds ``task`` may take: the base limit plus time in proportion to its size."""
         return self.timeout + task.size / 1e6 * SECONDS_PER_MEGABYTE
 
-    def close(self) -> None:
-        """Stop every worker."""
+    def _make_room(self) -> None:
+        """Stop an idle worker, if any, so that a fresh one can take a file to try again."""
         for worker in self._workers:
+            if not worker.pending:
+                self._workers.remove(worker)
+                self._stop([worker])
+                return
+
+    @staticmethod
+    def _stop(workers: list[_Worker]) -> None:
+        for worker in workers:
             with contextlib.suppress(OSError):
                 worker.connection.send(None)
-        for worker in self._workers:
+        for worker in workers:
             worker.process.join(timeout=2)
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join()
             worker.connection.close()
+
+    def close(self) -> None:
+        """Stop every worker."""
+        self._stop(self._workers)
         self._workers.clear()

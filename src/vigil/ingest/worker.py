@@ -10,7 +10,7 @@ from typing import Literal
 
 from vigil.ingest.records import FileResult, FileTask, MediaRecord
 from vigil.media.errors import MediaError
-from vigil.media.image import open_image_header
+from vigil.media.image import DEFAULT_MAX_PIXELS, open_image_header
 from vigil.media.metadata import read_metadata
 from vigil.media.sniff import HEADER_BYTES, Sniffed, extension_fits, sniff
 from vigil.media.video import probe_video
@@ -29,10 +29,13 @@ MAX_IMAGE_BYTES = 512 * 1024 * 1024
 
 @dataclass(frozen=True)
 class WorkerOptions:
-    """How workers hash: PDQ mode and video sampling interval."""
+    """How workers hash: PDQ mode, video sampling interval and picture size limit."""
 
     pdq_mode: PdqMode = "fast"
     video_seconds_per_frame: float = 1.0
+    #: Largest picture decoded (see :func:`vigil.media.image.pixel_limit`): set by the
+    #: memory budget (:mod:`vigil.ingest.budget`).
+    max_pixels: int = DEFAULT_MAX_PIXELS
 
 
 def _read_error(exc: OSError) -> str:
@@ -54,7 +57,7 @@ def _extension_mismatch(path: bytes, sniffed: Sniffed) -> str | None:
 def _image_record(
     data: bytes, hashes: CryptoHashes, sniffed: Sniffed, options: WorkerOptions
 ) -> MediaRecord:
-    image = open_image_header(data)
+    image = open_image_header(data, max_pixels=options.max_pixels)
     # Hashing decodes this very image, at reduced size for large JPEGs: take the size first.
     width, height = image.size
     variants = hash_image_variants(image, options.pdq_mode)

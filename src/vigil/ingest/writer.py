@@ -6,10 +6,10 @@ the resumed run simply does that batch again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from vigil.ingest.records import FileResult, display_path
@@ -33,9 +33,23 @@ def _media_ids(session: Session, hashes: Sequence[str]) -> dict[str, int]:
 
 
 def write_results(
-    session: Session, seizure_id: int, run_id: int, results: Sequence[FileResult]
+    session: Session,
+    seizure_id: int,
+    run_id: int,
+    results: Sequence[FileResult],
+    replacing: Collection[bytes] = (),
 ) -> None:
-    """Store media, sightings and errors for ``results`` (the caller commits)."""
+    """Store media, sightings and errors for ``results`` (the caller commits).
+
+    ``replacing`` are relative paths whose stored error these results replace (files tried
+    again after they crashed a worker in an earlier run): those rows are deleted first.
+    """
+    for chunk in _chunks(list(replacing)):
+        session.execute(
+            delete(IngestError).where(
+                IngestError.seizure_id == seizure_id, IngestError.path_raw.in_(chunk)
+            )
+        )
     media_rows: dict[str, dict[str, Any]] = {}
     for result in results:
         if result.media is not None:
@@ -86,3 +100,14 @@ def done_paths(session: Session, seizure_id: int) -> set[bytes]:
         session.scalars(select(IngestError.path_raw).where(IngestError.seizure_id == seizure_id))
     )
     return seen
+
+
+def crashed_paths(session: Session, seizure_id: int) -> set[bytes]:
+    """Relative paths of the seizure stored as an error because they crashed a worker."""
+    return set(
+        session.scalars(
+            select(IngestError.path_raw).where(
+                IngestError.seizure_id == seizure_id, IngestError.stage == "crash"
+            )
+        )
+    )

@@ -25,6 +25,13 @@ pillow_heif.register_heif_opener()
 #: Largest picture decoded by default: a 108-megapixel phone photo passes, and the limit sits
 #: just under Pillow's own hard decompression-bomb limit so that our message is the one seen.
 DEFAULT_MAX_PIXELS = 178_000_000
+#: Memory a decode takes per pixel, in bytes: Pillow holds most modes at 4 bytes a pixel, and
+#: hashing adds at most a 1-byte luma beside it. The pixel limit is stated at this cost.
+DECODE_BYTES_PER_PIXEL = 5
+# Decoders that hold more than that (measured peaks): libwebp's canvas and a bytes copy of it
+# beside Pillow's pixels, libheif's own RGB buffer beside them. Their pixel limit is lowered
+# in proportion, so that the limit bounds a worker's memory whatever the format.
+_COSTLIER_DECODES = {"WEBP": 16, "HEIF": 8}
 
 # What Pillow's decoders raise on broken input. Anything else is a bug and is left to surface.
 _DECODER_FAILURES = (
@@ -58,23 +65,31 @@ def _decoding() -> Iterator[None]:
         raise MediaError("decode", f"corrupt or truncated image: {exc}") from exc
 
 
+def pixel_limit(image_format: str | None, max_pixels: int = DEFAULT_MAX_PIXELS) -> int:
+    """The most pixels decoded in ``image_format`` under ``max_pixels``' memory allowance."""
+    cost = _COSTLIER_DECODES.get(image_format or "", DECODE_BYTES_PER_PIXEL)
+    return max_pixels * DECODE_BYTES_PER_PIXEL // cost
+
+
 def open_image_header(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     """Read only the header of the image in ``data`` and check its size; decode nothing.
 
     Callers that want a reduced decode (``Image.draft`` on JPEGs) do so on the result and then
     call :func:`decode_image`. Raises MediaError("decode") for unknown formats, empty images
-    and images over ``max_pixels`` pixels.
+    and images over ``max_pixels`` pixels (fewer for formats whose decoder needs more memory,
+    see :func:`pixel_limit`).
     """
     with _decoding():
         img = Image.open(io.BytesIO(data))
     width, height = img.size
     if width <= 0 or height <= 0:
         raise MediaError("decode", f"image header gives an empty size {width}x{height}")
-    if width * height > max_pixels:
+    limit = pixel_limit(img.format, max_pixels)
+    if width * height > limit:
         raise MediaError(
             "decode",
             f"image is {width}x{height} = {width * height:,} pixels, over the limit of "
-            f"{max_pixels:,} (possible decompression bomb)",
+            f"{limit:,} for {img.format or 'this format'} (possible decompression bomb)",
         )
     return img
 

@@ -44,6 +44,11 @@ _HEX_DIGITS = re.compile(f"[0-9a-f]{{{HEX_LENGTH}}}")
 FAST_DRAFT_SIDE = REFERENCE_SIDE
 # Single-channel modes wider than 8 bits, which the reference reads as grey (_wide_grey).
 _WIDE_GREY_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")
+# Modes whose samples cannot be averaged before taking the luma: palette indices, bilevel, and
+# wide grey (the reference reads each sample's low byte, which averaging would change).
+_AVERAGE_AFTER_LUMA = ("1", "P", *_WIDE_GREY_MODES)
+# Pixels converted at a time from wide grey to 8 bits.
+_BAND_PIXELS = 1 << 20
 
 HashMode = Literal["fast", "reference"]
 
@@ -100,13 +105,16 @@ def _wide_grey(img: Image.Image) -> NDArray[np.uint8]:
 
     The reference loads every image as 8-bit samples, so 16- and 32-bit integer samples keep
     their low byte (a C cast), not a rescaled value: that is what its published hashes encode.
+    Taken a band of rows at a time: the whole of a large picture as numpy arrays would be
+    several copies of it at up to 4 bytes a pixel.
     """
-    samples = np.asarray(img)
-    grey: NDArray[np.uint8] = (
-        np.clip(samples, 0, 255).astype(np.uint8)
-        if img.mode == "F"
-        else (samples & 0xFF).astype(np.uint8)
-    )
+    width, height = img.size
+    grey = np.empty((height, width), dtype=np.uint8)
+    rows = max(1, _BAND_PIXELS // max(1, width))
+    for top in range(0, height, rows):
+        samples = np.asarray(img.crop((0, top, width, min(height, top + rows))))
+        # Assignment casts to uint8 as astype would: floats truncate, integers keep the low byte.
+        grey[top : top + rows] = np.clip(samples, 0, 255) if img.mode == "F" else samples & 0xFF
     return grey
 
 
@@ -201,7 +209,26 @@ def decode_for_hashing(
     if mode == "fast" and img.format == "JPEG" and max(img.size) > REFERENCE_SIDE:
         return decode_luma(img), None
     decoded = decode_image(img)
-    return LumaPicture.full_size(_luma_image(decoded)), pdq_reference(decoded)
+    return _reduced_luma(decoded), pdq_reference(decoded)
+
+
+def _reduced_luma(img: Image.Image) -> LumaPicture:
+    """The luma of a decoded image, box-averaged as a drafted JPEG's when it is large.
+
+    Formats without reduced decoding are decoded at full size; their luma is reduced by the
+    largest whole factor that keeps 512 px a side (as :func:`decode_luma` drafts a JPEG), so
+    that no full-size copy is made beside the decoded pixels. The variants hashed from it
+    only serve as queries; the image's own hash comes from the reference samples.
+    """
+    width, height = img.size
+    scale = max(1, min(width, height) // FAST_DRAFT_SIDE)
+    if scale == 1:
+        return LumaPicture.full_size(_luma_image(img))
+    if img.mode in _AVERAGE_AFTER_LUMA:
+        luma = _luma_image(img).reduce(scale)
+    else:
+        luma = _luma_image(img.reduce(scale))
+    return LumaPicture(luma, height, width, scale)
 
 
 def hash_image_bytes(
