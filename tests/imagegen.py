@@ -8,13 +8,14 @@ give the same pixels. EXIF is described by tag name (``ExifSpec``) and written w
 from __future__ import annotations
 
 import io
+import struct
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypedDict
 
 import numpy as np
 import pillow_heif
-from PIL import ExifTags, Image, ImageDraw
+from PIL import ExifTags, Image, ImageDraw, TiffImagePlugin
 from PIL.TiffImagePlugin import IFDRational
 
 pillow_heif.register_heif_opener()
@@ -184,3 +185,57 @@ def make_gif(path: Path | None = None, *, size: Size = (96, 64), seed: int = 0) 
 def make_bmp(path: Path | None = None, *, size: Size = (96, 64), seed: int = 0) -> bytes:
     """A 24-bit BMP."""
     return encode(make_image(size=size, seed=seed), "BMP", path)
+
+
+def make_jpeg_claiming(width: int, height: int, *, seed: int = 0) -> bytes:
+    """A 64x64 JPEG whose frame header claims ``width`` x ``height`` pixels instead.
+
+    The data stays a whole, valid 64x64 picture: libjpeg decodes it and fills the rest of
+    the claimed size with grey, without an error.
+    """
+    data = bytearray(make_jpeg(size=(64, 64), seed=seed))
+    frame = data.index(b"\xff\xc0")  # Pillow writes baseline JPEGs
+    struct.pack_into(">HH", data, frame + 5, height, width)
+    return bytes(data)
+
+
+def _set_tiff_tag(
+    data: bytes, tag: int, *, count: int | None = None, value: int | None = None
+) -> bytes:
+    """``data`` (a little-endian TIFF) with the count or inline value of ``tag`` in IFD0 set."""
+    out = bytearray(data)
+    (ifd,) = struct.unpack_from("<I", out, 4)
+    (entries,) = struct.unpack_from("<H", out, ifd)
+    for entry in range(ifd + 2, ifd + 2 + 12 * entries, 12):
+        if struct.unpack_from("<H", out, entry)[0] == tag:
+            if count is not None:
+                struct.pack_into("<I", out, entry + 4, count)
+            if value is not None:
+                struct.pack_into("<I", out, entry + 8, value)
+            return bytes(out)
+    raise KeyError(f"tag {tag} is not in the TIFF")
+
+
+def make_tiff_libtiff_warns(*, size: Size = (64, 48), seed: int = 0) -> bytes:
+    """A JPEG-compressed TIFF that decodes, while libtiff writes to standard error (in C):
+    a stray marker in its compressed data gives "JPEGLib: Unsupported marker type 0x7c."."""
+    data = bytearray(encode(make_image(size=size, seed=seed), "TIFF", compression="jpeg"))
+    scan = data.rindex(b"\xff\xda")
+    start = scan + 2 + struct.unpack_from(">H", data, scan + 2)[0]
+    data[start + 4 : start + 6] = b"\xff\x7c"
+    return bytes(data)
+
+
+def make_tiff_pillow_warns(*, size: Size = (64, 48), seed: int = 0) -> bytes:
+    """A TIFF that decodes, while Pillow warns (Python ``UserWarning``): its XResolution tag
+    has 2 entries, "Metadata Warning, tag 282 had too many entries: 2, expected 1"."""
+    data = encode(make_image(size=size, seed=seed), "TIFF", dpi=(72, 72))
+    return _set_tiff_tag(data, 282, count=2)
+
+
+def make_tiff_libtiff_fails(*, size: Size = (64, 48), seed: int = 0) -> bytes:
+    """An LZW TIFF whose strip is cut short by its own byte count: decoding fails, and libtiff
+    says why on standard error ("LZWDecode: Strip 0 not terminated with EOI code.")."""
+    data = encode(make_image(size=size, seed=seed), "TIFF", compression="tiff_lzw")
+    (strip_bytes,) = TiffImagePlugin.TiffImageFile(io.BytesIO(data)).tag_v2[279]
+    return _set_tiff_tag(data, 279, value=strip_bytes - 4)

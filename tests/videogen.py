@@ -75,16 +75,18 @@ def make_video(
     motion: float = 1.0,
     bit_rate: int | None = None,
     creation_time: str | None = None,
+    muxer_options: dict[str, str] | None = None,
 ) -> Path:
     """Write a video of the pattern to ``path`` and return the path.
 
     ``motion`` is how many pixels the pattern drifts per frame; ``creation_time`` (ISO 8601,
-    e.g. ``2024-03-01T10:00:00.000000Z``) goes into the container's metadata.
+    e.g. ``2024-03-01T10:00:00.000000Z``) goes into the container's metadata;
+    ``muxer_options`` are FFmpeg's (``{"movflags": "faststart"}`` puts an MP4's index first).
     """
     suffix = path.suffix.lower()
     codec = codec or DEFAULT_CODECS[suffix]
     width, height = size
-    with av.open(str(path), "w", format=_FORMATS.get(suffix)) as output:
+    with av.open(str(path), "w", format=_FORMATS.get(suffix), options=muxer_options) as output:
         if creation_time is not None:
             output.metadata["creation_time"] = creation_time
         stream = cast(av.VideoStream, output.add_stream(codec, rate=fps))

@@ -16,7 +16,7 @@ import pytest
 
 from tests import imagegen
 from vigil.media.errors import MediaError
-from vigil.media.sniff import HEADER_BYTES, Sniffed, sniff, sniff_file
+from vigil.media.sniff import HEADER_BYTES, Sniffed, extension_fits, sniff, sniff_file
 
 IMAGES: dict[str, tuple[Callable[[], bytes], Sniffed]] = {
     "jpeg": (imagegen.make_jpeg, Sniffed("image", "jpeg", "image/jpeg")),
@@ -144,6 +144,26 @@ def test_extension_that_lies_does_not_matter(tmp_path: Path) -> None:
     video_as_text = tmp_path / "notes.txt"
     video_as_text.write_bytes(make_video("mp4", "mpeg4", (64, 48), {}))
     assert sniff_file(video_as_text).kind == "video"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "extension", "fits"),
+    [
+        ("jpeg", "jpg", True),
+        ("jpeg", "JPEG", True),
+        ("png", "jpg", False),  # media of one format named as another
+        ("mp4", "txt", False),  # media named as something else
+        ("mov", "mp4", True),
+        ("text", "jpg", False),  # not media, named as media: the extension lies too
+        ("pdf", "mp4", False),
+        ("unknown", "heic", False),
+        ("text", "txt", True),
+        ("zip", "docx", True),  # other content under other names is not Vigil's to judge
+        ("m4a", "mp4", True),
+    ],
+)
+def test_extension_fits_content(fmt: str, extension: str, fits: bool) -> None:
+    assert extension_fits(fmt, extension) is fits
 
 
 def zip_archive() -> bytes:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from vigil.ingest.capture import MAX_MESSAGE_CHARS, decoder_output
 from vigil.ingest.records import FileResult, FileTask, MediaRecord
 from vigil.media.errors import MediaError
 from vigil.media.image import DEFAULT_MAX_PIXELS, open_image_header
@@ -16,7 +17,7 @@ from vigil.media.sniff import HEADER_BYTES, Sniffed, extension_fits, sniff
 from vigil.media.video import probe_video
 from vigil.signals.crypto import CryptoHashes, hash_bytes, hash_stream
 from vigil.signals.pdq_variants import hash_image_variants
-from vigil.signals.vpdq import hash_video, to_json
+from vigil.signals.vpdq import hash_video_frames, to_json
 
 PdqMode = Literal["fast", "reference"]
 
@@ -85,7 +86,11 @@ def _video_record(
 ) -> MediaRecord:
     fs_path = Path(os.fsdecode(path))
     info = probe_video(fs_path)
-    frames = hash_video(fs_path, seconds_per_frame=options.video_seconds_per_frame)
+    video = hash_video_frames(fs_path, seconds_per_frame=options.video_seconds_per_frame)
+    details = asdict(info)
+    if video.truncated is not None:
+        # Kept, not refused: the frames before the cut still match; the flag says it is partial.
+        details["truncated"] = video.truncated
     return MediaRecord(
         sha256=hashes.sha256,
         sha1=hashes.sha1,
@@ -97,8 +102,8 @@ def _video_record(
         width=info.width,
         height=info.height,
         duration=info.duration,
-        vpdq=to_json(frames),
-        metadata={"video": asdict(info)},
+        vpdq=to_json(video.frames),
+        metadata={"video": details},
     )
 
 
@@ -117,7 +122,25 @@ def _read(path: bytes) -> tuple[bytes, CryptoHashes, int]:
 
 
 def process_file(root: bytes, task: FileTask, options: WorkerOptions) -> FileResult:
-    """Ingest one file; any problem becomes a failed result, never an exception."""
+    """Ingest one file; any problem becomes a failed result, never an exception.
+
+    What the decoders print or warn meanwhile is kept with the file, not shown: as the
+    media's ``metadata["warnings"]``, or at the end of the reason a file failed.
+    """
+    with decoder_output() as said:
+        result = _process_file(root, task, options)
+    return _with_decoder_output(result, said) if said else result
+
+
+def _with_decoder_output(result: FileResult, said: list[str]) -> FileResult:
+    if result.media is not None:
+        metadata = {**result.media.metadata, "warnings": said}
+        return replace(result, media=replace(result.media, metadata=metadata))
+    told = "; ".join(said)[:MAX_MESSAGE_CHARS]
+    return replace(result, error_reason=f"{result.error_reason} (the decoder said: {told})")
+
+
+def _process_file(root: bytes, task: FileTask, options: WorkerOptions) -> FileResult:
     path = task.absolute(root)
     try:
         data, hashes, size = _read(path)

@@ -19,6 +19,7 @@ import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
 from vigil.media.errors import MediaError
+from vigil.media.jpeg import check_data_fits_size
 
 pillow_heif.register_heif_opener()
 
@@ -91,6 +92,8 @@ def open_image_header(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> I
             f"image is {width}x{height} = {width * height:,} pixels, over the limit of "
             f"{limit:,} for {img.format or 'this format'} (possible decompression bomb)",
         )
+    if img.format == "JPEG":  # libjpeg would fill a picture its data cannot hold with grey
+        check_data_fits_size(data, width, height)
     return img
 
 

@@ -215,17 +215,17 @@ def _sniff_ebml(header: bytes) -> Sniffed | None:
 
 def _ebml_doctype(header: bytes) -> bytes | None:
     """The DocType string of an EBML header, or None if it cannot be found in ``header``."""
-    size_and_len = _read_vint(header, len(_EBML_MAGIC))
+    size_and_len = read_ebml_size(header, len(_EBML_MAGIC))
     if size_and_len is None:
         return None
     body_size, pos = size_and_len
     end = min(pos + body_size, len(header))
     while pos < end:
-        element_id = _read_element_id(header, pos)
+        element_id = read_ebml_id(header, pos)
         if element_id is None:
             return None
         eid, pos = element_id
-        size_and_len = _read_vint(header, pos)
+        size_and_len = read_ebml_size(header, pos)
         if size_and_len is None:
             return None
         size, pos = size_and_len
@@ -243,8 +243,11 @@ def _vint_length(first: int) -> int:
     return 0
 
 
-def _read_element_id(data: bytes, pos: int) -> tuple[int, int] | None:
-    # Element IDs keep their length-marker bits, unlike sizes.
+def read_ebml_id(data: bytes, pos: int) -> tuple[int, int] | None:
+    """The EBML element ID at ``pos`` and the position after it; None if it is not one.
+
+    IDs keep their length-marker bits, unlike sizes.
+    """
     if pos >= len(data):
         return None
     length = _vint_length(data[pos])
@@ -253,7 +256,8 @@ def _read_element_id(data: bytes, pos: int) -> tuple[int, int] | None:
     return int.from_bytes(data[pos : pos + length], "big"), pos + length
 
 
-def _read_vint(data: bytes, pos: int) -> tuple[int, int] | None:
+def read_ebml_size(data: bytes, pos: int) -> tuple[int, int] | None:
+    """The EBML variable-size integer at ``pos`` and the position after it; None if invalid."""
     if pos >= len(data):
         return None
     length = _vint_length(data[pos])
@@ -316,13 +320,23 @@ _EXTENSIONS: dict[str, frozenset[str]] = {
     "wmv": frozenset({"wmv", "asf"}),
     "mpeg": frozenset({"mpg", "mpeg", "vob"}),
     "ts": frozenset({"ts", "mts", "m2ts"}),
+    # Audio in an MP4 container is not media Vigil hashes, but carries an MP4-family name.
+    "m4a": frozenset({"m4a", "m4b", "m4p", "mp4"}),
 }
+# Every extension that claims one of the formats above: a file of any other content that
+# carries one (a text file named .jpg) lies about what it is.
+_CLAIMED = frozenset().union(*_EXTENSIONS.values())
 
 
 def extension_fits(fmt: str, extension: str) -> bool:
     """Whether a file name ``extension`` (no dot, any case) fits content of format ``fmt``.
 
-    Formats with no known extensions (non-media) fit any name.
+    A media file fits only the extensions of its format; any other file fits any extension
+    that does not claim a media format (so a PDF named ``.jpg`` does not fit, nor a text file
+    named ``.mp4``, while a ZIP named ``.docx`` does).
     """
+    extension = extension.lower()
     expected = _EXTENSIONS.get(fmt)
-    return expected is None or extension.lower() in expected
+    if expected is None:
+        return extension not in _CLAIMED
+    return extension in expected

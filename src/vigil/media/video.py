@@ -7,17 +7,20 @@ swscale for its exact (not SIMD-approximated) conversion; measured on the confor
 videos, it reproduces the reference's frame hashes where the fast conversion was up to 22
 bits off.
 
-Broken input is all-or-nothing: a file that cannot be opened, has no video stream, or fails
-to decode anywhere (including a packet cut short by truncation) raises
-``MediaError("decode", ...)``, even if some frames were already yielded, so that ingest
-records the file as an error rather than storing a partial hash. Decoding walks the file
-forward once and stops at its end, so a broken stream cannot loop; the ingest worker bounds
-the time spent on one file.
+A file that cannot be opened, has no video stream or yields no frame raises
+``MediaError("decode", ...)``. A video that decodes for a while and then ends early -- a packet
+cut short, a stream that breaks, a Matroska stream stopping well before its declared length,
+or a file shorter than its container's structure declares (:mod:`vigil.media.container`) --
+is *truncated*: :class:`VideoFrames` yields the frames before the cut and then says why in
+``truncated``, so that the frames can still be matched and the file is flagged, while
+:func:`iter_frames` raises for it. Decoding walks the file forward once and stops at its end,
+so a broken stream cannot loop; the ingest worker bounds the time spent on one file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +30,7 @@ import numpy as np
 from av.video.reformatter import ColorRange, Colorspace, Interpolation, VideoReformatter
 from numpy.typing import NDArray
 
+from vigil.media.container import truncation
 from vigil.media.errors import MediaError
 
 #: Largest frame decoded (pixels): 8K video passes; anything bigger is refused unread.
@@ -64,7 +68,7 @@ def probe_video(path: Path) -> VideoInfo:
 
     Raises ``MediaError("decode", ...)`` when the file is not a readable video.
     """
-    with _open(path) as container:
+    with _explained(path), _open(path) as container:
         stream = _video_stream(container, path)
         return VideoInfo(
             container=container.format.name,
@@ -77,43 +81,86 @@ def probe_video(path: Path) -> VideoInfo:
         )
 
 
-def iter_frames(path: Path, *, seconds_per_frame: float | None = None) -> Iterator[DecodedFrame]:
-    """Decode the video's frames in order, yielding them as RGB.
+class VideoFrames:
+    """A video's frames decoded in order as RGB, and, once read, whether it was cut short.
 
-    With ``seconds_per_frame`` set, only every ``int(seconds_per_frame * frame_rate)``-th frame
-    is converted and yielded (frames 0, n, 2n, ...), as Meta's vPDQ reference samples; ``None``
-    yields every frame. Timestamps are presentation times relative to the first frame.
-    Raises ``MediaError("decode", ...)`` for broken files (see the module docstring).
+    With ``seconds_per_frame`` set, only every ``int(seconds_per_frame * frame_rate)``-th
+    frame is converted and yielded (frames 0, n, 2n, ...), as Meta's vPDQ reference samples;
+    ``None`` yields every frame. Timestamps are presentation times relative to the first
+    frame. Iterating raises ``MediaError("decode", ...)`` for a file with no decodable frame;
+    after a complete iteration ``truncated`` is None for a whole video, or says why the video
+    ends early (the frames before the cut were yielded).
     """
-    with _open(path) as container:
-        stream = _video_stream(container, path)
-        step = _sampling_step(stream, seconds_per_frame, path)
-        # Threads decode faster; H.264 and the other codecs decode bit-exactly either way.
-        stream.thread_type = "AUTO"
-        to_rgb = VideoReformatter()
-        frame_number = 0
-        first_time: float | None = None
-        timestamp = 0.0
+
+    def __init__(self, path: Path, *, seconds_per_frame: float | None = None) -> None:
+        self.path = path
+        self.seconds_per_frame = seconds_per_frame
+        self.truncated: str | None = None
+
+    def __iter__(self) -> Iterator[DecodedFrame]:
+        path = self.path
+        with _explained(path), _open(path) as container:
+            stream = _video_stream(container, path)
+            step = _sampling_step(stream, self.seconds_per_frame, path)
+            # Threads decode faster; H.264 and the other codecs decode bit-exactly either way.
+            stream.thread_type = "AUTO"
+            to_rgb = VideoReformatter()
+            count = 0
+            first_time: float | None = None
+            timestamp = 0.0
+            for frame in self._decoded(container, stream):
+                if first_time is None:
+                    first_time = frame.time
+                timestamp = _timestamp(frame.time, first_time, count, stream)
+                if count % step == 0:
+                    yield DecodedFrame(count, timestamp, _rgb(to_rgb, frame))
+                count += 1
+            if count == 0:
+                detail = f" ({self.truncated})" if self.truncated else ""
+                raise MediaError("decode", f"{path.name}: no video frame could be decoded{detail}")
+            self.truncated = self.truncated or _cut_short(container, timestamp) or truncation(path)
+
+    def _decoded(
+        self, container: av.container.InputContainer, stream: av.VideoStream
+    ) -> Iterator[av.VideoFrame]:
+        """The stream's frames, up to the end or to the first sign of a cut (then noted)."""
+        count = 0
         try:
             for packet in container.demux(stream):
-                if packet.is_corrupt:
-                    raise MediaError(
-                        "decode", f"{path.name}: video data is cut short after frame {frame_number}"
-                    )
-                for frame in packet.decode():
-                    if first_time is None:
-                        first_time = frame.time
-                    timestamp = _timestamp(frame.time, first_time, frame_number, stream)
-                    if frame_number % step == 0:
-                        yield DecodedFrame(frame_number, timestamp, _rgb(to_rgb, frame))
-                    frame_number += 1
+                cut = packet.is_corrupt
+                # At a cut, flush: the frames the decoder still holds came from whole packets.
+                for frame in stream.decode(None if cut else packet):
+                    count += 1
+                    yield frame
+                if cut:
+                    self.truncated = f"video data is cut short after {count} frames"
+                    return
         except av.FFmpegError as exc:
-            raise MediaError(
-                "decode", f"{path.name}: video stream breaks after frame {frame_number}: {exc}"
-            ) from exc
-        if frame_number == 0:
-            raise MediaError("decode", f"{path.name}: no video frame could be decoded")
-        _check_not_cut_short(container, stream, timestamp, path)
+            self.truncated = f"video stream breaks after {count} frames: {exc}"
+
+
+def iter_frames(path: Path, *, seconds_per_frame: float | None = None) -> Iterator[DecodedFrame]:
+    """Decode the whole video's frames in order, yielding them as RGB (see :class:`VideoFrames`).
+
+    Raises ``MediaError("decode", ...)`` for broken files, including, once the frames before
+    the cut are yielded, a truncated one.
+    """
+    frames = VideoFrames(path, seconds_per_frame=seconds_per_frame)
+    yield from frames
+    if frames.truncated is not None:
+        raise MediaError("decode", f"{path.name}: {frames.truncated}")
+
+
+@contextmanager
+def _explained(path: Path) -> Iterator[None]:
+    """Add to a failure to read the video that the file is truncated, when it is."""
+    try:
+        yield
+    except MediaError as exc:
+        cut = truncation(path)
+        if cut is None:
+            raise
+        raise MediaError(exc.stage, f"{exc.reason}; {cut}") from exc
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -127,6 +174,8 @@ def _video_stream(container: av.container.InputContainer, path: Path) -> av.Vide
     if not container.streams.video:
         raise MediaError("decode", f"{path.name}: the file holds no video stream")
     stream = container.streams.video[0]
+    if stream.codec_context is None:  # PyAV then has no picture size to give either
+        raise MediaError("decode", f"{path.name}: the video stream's codec is unknown")
     if stream.width <= 0 or stream.height <= 0:
         raise MediaError("decode", f"{path.name}: the video stream has no picture size")
     if stream.width * stream.height > MAX_FRAME_PIXELS:
@@ -169,23 +218,18 @@ def _sampling_step(stream: av.VideoStream, seconds_per_frame: float | None, path
     return max(1, int(seconds_per_frame * rate))
 
 
-def _check_not_cut_short(
-    container: av.container.InputContainer, stream: av.VideoStream, last: float, path: Path
-) -> None:
-    """Raise if a Matroska / WebM video stops well before the length its header declares.
+def _cut_short(container: av.container.InputContainer, last: float) -> str | None:
+    """Why a Matroska / WebM video stopping well before its declared length is cut short.
 
     Their demuxer ends quietly at a cut, unlike the MP4 and AVI ones, which flag the cut
     packet. The margin allows for audio outlasting the video in the declared length.
     """
     if container.format.name != "matroska,webm" or container.duration is None:
-        return
+        return None
     declared = container.duration / _MICROSECONDS
     if declared - last > max(_CUT_SHORT_SECONDS, _CUT_SHORT_SHARE * declared):
-        raise MediaError(
-            "decode",
-            f"{path.name}: video stops at {last:.1f} s of the {declared:.1f} s its header "
-            "declares: the file is truncated or damaged",
-        )
+        return f"video stops at {last:.1f} s of the {declared:.1f} s its header declares"
+    return None
 
 
 def _timestamp(

@@ -24,7 +24,7 @@ import pdqhash
 from numpy.typing import NDArray
 
 from vigil.media.errors import MediaError
-from vigil.media.video import DecodedFrame, iter_frames
+from vigil.media.video import DecodedFrame, VideoFrames
 from vigil.signals import pdq
 
 NAME = "vpdq"
@@ -81,6 +81,14 @@ def hash_frame(frame: DecodedFrame) -> VpdqFrame:
     return VpdqFrame(frame.frame_number, frame.timestamp, int(quality), hex_digits)
 
 
+@dataclass(frozen=True)
+class VideoHash:
+    """The hashed frames of a video, and why it ends early if it was cut short."""
+
+    frames: list[VpdqFrame]
+    truncated: str | None = None  # None for a video read to its end
+
+
 def hash_video(
     path: Path,
     *,
@@ -92,12 +100,31 @@ def hash_video(
     ``seconds_per_frame=None`` hashes every frame. ``collapse`` drops frames within
     COLLAPSE_DISTANCE bits of the last kept one; by default it is on when sampling by time
     and off when hashing every frame, which then reproduces the reference's output.
-    Raises MediaError for files that cannot be decoded.
+    Raises MediaError for files that cannot be decoded, truncated ones included (see
+    :func:`hash_video_frames` to keep the frames before the cut).
     """
-    frames = [hash_frame(f) for f in iter_frames(path, seconds_per_frame=seconds_per_frame)]
+    video = hash_video_frames(path, seconds_per_frame=seconds_per_frame, collapse=collapse)
+    if video.truncated is not None:
+        raise MediaError("decode", f"{path.name}: {video.truncated}")
+    return video.frames
+
+
+def hash_video_frames(
+    path: Path,
+    *,
+    seconds_per_frame: float | None = DEFAULT_SECONDS_PER_FRAME,
+    collapse: bool | None = None,
+) -> VideoHash:
+    """vPDQ of the video at ``path`` as :func:`hash_video`, keeping a truncated video's frames.
+
+    A video that ends early (see :class:`~vigil.media.video.VideoFrames`) gives the frames
+    before the cut and the reason; one with no decodable frame raises MediaError.
+    """
+    decoded = VideoFrames(path, seconds_per_frame=seconds_per_frame)
+    frames = [hash_frame(f) for f in decoded]
     if collapse is None:
         collapse = seconds_per_frame is not None
-    return collapse_runs(frames) if collapse else frames
+    return VideoHash(collapse_runs(frames) if collapse else frames, decoded.truncated)
 
 
 def collapse_runs(

@@ -1,0 +1,119 @@
+"""What decoders say while a file is read, kept with the file instead of on the terminal.
+
+C libraries inside the decoders (libtiff, the libjpeg it calls, libheif) write their warnings
+and errors straight to the process's standard error, and Pillow warns through Python's
+``warnings``. In an ingest worker both would reach the terminal of the user running ``vigil
+ingest``, in bulk and torn from the file they concern. While one file is read,
+:func:`decoder_output` points file descriptor 2 at a temporary file and collects Python
+warnings; on leaving, whatever was said is handed back, bounded, to be stored with the file.
+
+The cost per file is a few system calls (no read when nothing was written): see
+``bench/README.md``. One file at a time per process: file descriptor 2 and the warnings
+filters are process-wide.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+#: Distinct messages kept per file; the rest are counted in a last line.
+MAX_MESSAGES = 20
+#: Characters kept of each message.
+MAX_MESSAGE_CHARS = 300
+# Bytes of a file's C output read back: a hostile file can make a decoder say megabytes.
+_MAX_OUTPUT_BYTES = 64 * 1024
+# FFmpeg names its contexts by address ("[h264 @ 0x55d0c8]"): the same file would be
+# described differently on every run.
+_ADDRESS = re.compile(r" @ 0x[0-9a-fA-F]+")
+
+_sink: int | None = None
+
+
+def _forget_sink() -> None:
+    # A forked child must not write into its parent's file (their offsets are shared).
+    global _sink
+    _sink = None
+
+
+os.register_at_fork(after_in_child=_forget_sink)
+
+
+def _sink_fd() -> int:
+    global _sink
+    if _sink is None:
+        # Kept open for the life of the process; the file has no name, so nothing is left.
+        with tempfile.TemporaryFile() as handle:
+            _sink = os.dup(handle.fileno())
+    return _sink
+
+
+class _Said:
+    """Messages in the order first said, each with how many times it was said."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.more = 0  # messages beyond MAX_MESSAGES distinct ones
+
+    def add(self, text: str) -> None:
+        for line in text.splitlines():
+            message = _ADDRESS.sub("", line).strip()[:MAX_MESSAGE_CHARS]
+            if not message:
+                continue
+            if message in self.counts or len(self.counts) < MAX_MESSAGES:
+                self.counts[message] = self.counts.get(message, 0) + 1
+            else:
+                self.more += 1
+
+    def show_warning(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        """Stands in for ``warnings.showwarning``: the warning is kept, not printed."""
+        self.add(f"{category.__name__}: {message}")
+
+    def lines(self) -> list[str]:
+        out = [f"{m} (x{n})" if n > 1 else m for m, n in self.counts.items()]
+        if self.more:
+            out.append(f"... and {self.more} more messages")
+        return out
+
+
+@contextmanager
+def decoder_output() -> Iterator[list[str]]:
+    """Keep what is written to standard error and warned while inside; yield the list of it.
+
+    The list is filled on leaving: distinct messages (Python warnings first, as
+    ``"Category: text"``, then the C libraries' lines), at most MAX_MESSAGES of them.
+    """
+    said = _Said()
+    kept: list[str] = []
+    sink = _sink_fd()
+    saved = os.dup(2)
+    os.dup2(sink, 2)
+    try:
+        with warnings.catch_warnings():
+            # Every warning, each time: pytest's "error" filter or the default "once per
+            # place" must not change what a file's record says.
+            warnings.simplefilter("always")
+            warnings.showwarning = said.show_warning
+            yield kept
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        written = os.lseek(sink, 0, os.SEEK_CUR)
+        if written:
+            said.add(os.pread(sink, min(written, _MAX_OUTPUT_BYTES), 0).decode("utf-8", "replace"))
+            os.ftruncate(sink, 0)
+            os.lseek(sink, 0, os.SEEK_SET)
+        kept.extend(said.lines())
