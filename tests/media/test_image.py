@@ -87,6 +87,21 @@ def test_pixel_limit_is_the_callers() -> None:
     assert open_image(data, max_pixels=96 * 64).size == (96, 64)
 
 
+def test_formats_whose_decoder_holds_more_get_fewer_pixels() -> None:
+    # libwebp holds about 16 bytes a pixel where Pillow's PNG decoder holds 4-5: at the same
+    # memory allowance a WebP may have under a third of a PNG's pixels.
+    picture = imagegen.make_image(size=(300, 300), seed=3)
+    encoded = {}
+    for image_format in ("PNG", "WEBP"):
+        buffer = io.BytesIO()
+        picture.save(buffer, image_format)
+        encoded[image_format] = buffer.getvalue()
+    assert open_image_header(encoded["PNG"], max_pixels=100_000).size == (300, 300)
+    with pytest.raises(MediaError, match="over the limit of 31,250 for WEBP"):
+        open_image_header(encoded["WEBP"], max_pixels=100_000)
+    assert open_image_header(encoded["WEBP"], max_pixels=300_000).size == (300, 300)
+
+
 def test_size_above_pillows_warning_limit_is_ours_to_judge() -> None:
     # 100 megapixels makes Pillow warn (an error under this test suite) but is within our limit.
     before = Image.MAX_IMAGE_PIXELS

@@ -52,6 +52,16 @@ def ingest(
             help="Seconds a file may take, plus one per megabyte of it.",
         ),
     ] = 120.0,
+    memory_budget: Annotated[
+        str | None,
+        typer.Option(
+            "--memory-budget",
+            envvar="VIGIL_MEMORY_BUDGET",
+            help="Memory ingest may use, e.g. 4G or 512M: fewer workers (then a lower picture "
+            "size limit) when workers x the largest picture would not fit "
+            "(default: half the machine's memory).",
+        ),
+    ] = None,
     pdq_radius: Radius = 31,
     vpdq_share: Share = 0.8,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
@@ -62,6 +72,12 @@ def ingest(
     from vigil.banks.matching import MatchSettings
     from vigil.cli.progress import IngestProgressBar
     from vigil.cli.render import print_summary, print_triage
+    from vigil.ingest.budget import (
+        MemoryBudgetError,
+        default_memory_budget,
+        parse_memory_size,
+        plan_memory,
+    )
     from vigil.ingest.pipeline import IngestInputError, IngestRequest
     from vigil.ingest.pipeline import ingest as run_ingest
     from vigil.reports.triage import CLASSES
@@ -72,6 +88,13 @@ def ingest(
         match_settings = MatchSettings(pdq_radius=pdq_radius, vpdq_share=vpdq_share)
     except ValueError as exc:
         raise fail(str(exc)) from None
+    try:
+        budget = (
+            default_memory_budget() if memory_budget is None else parse_memory_size(memory_budget)
+        )
+        plan_memory(budget, workers)
+    except MemoryBudgetError as exc:
+        raise fail(f"--memory-budget: {exc}") from None
     if not path.exists():
         raise fail(f"{path}: no such folder")
     store = open_store(data_dir, database_url)
@@ -83,6 +106,7 @@ def ingest(
         pdq_mode="fast" if pdq_mode == "fast" else "reference",
         timeout=timeout,
         match_settings=match_settings,
+        memory_budget=budget,
     )
     try:
         with IngestProgressBar(err) as bar:
@@ -109,6 +133,8 @@ def ingest(
         }
         out.print_json(json.dumps(document))
     else:
+        if outcome.memory.reduced:
+            out.print(outcome.memory.describe(), highlight=False)
         print_summary(out, outcome.summary, resumed=outcome.resumed)
         print_triage(out, outcome.triage)
 

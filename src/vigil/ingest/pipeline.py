@@ -184,7 +184,9 @@ def ingest(store: Store, request: IngestRequest, progress: Progress | None = Non
         batch = buffer
         if batch:
             # Their new result replaces the crash error stored for them.
-            replacing = [r.task.relpath for r in batch if r.task.relpath in crashed]
+            replacing = (
+                [r.task.relpath for r in batch if r.task.relpath in crashed] if crashed else []
+            )
             write(lambda session: write_results(session, seizure_id, run_id, batch, replacing))
             if progress is not None:
                 progress.advance(len(batch), sum(r.task.size for r in batch if r.media))
