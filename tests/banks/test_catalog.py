@@ -88,8 +88,7 @@ def test_import_then_export_round_trip(store: Store, tmp_path: Path, fmt: str) -
     path = _write(tmp_path / f"list.{fmt}", fmt, _entries())
     with store.session() as session:
         create_bank(session, "b")
-    with store.session() as session:
-        outcome = import_file(session, path, "b")
+    outcome = import_file(store.session, path, "b")
     assert (outcome.entries, outcome.format) == (5, fmt)
     buffer = io.BytesIO()
     with store.session() as session:
@@ -107,7 +106,7 @@ def test_vics_keeps_category_series_and_victim_flag(store: Store, tmp_path: Path
     path = _write(tmp_path / "list.json", "vics", _entries())
     with store.session() as session:
         create_bank(session, "b")
-        import_file(session, path, "b")
+    import_file(store.session, path, "b")
     with store.session() as session:
         first = session.scalars(select(BankEntry).where(BankEntry.md5 == MD5S[0])).one()
     assert (first.category, first.series, first.victim_identified) == ("0", "Series A", True)
@@ -124,9 +123,9 @@ def test_bad_record_leaves_the_bank_as_it_was(store: Store, tmp_path: Path) -> N
     bad.write_text(json.dumps(document), encoding="utf-8")
     with store.session() as session:
         create_bank(session, "b")
-        import_file(session, good, "b")
-    with pytest.raises(BankFormatError) as caught, store.session() as session:
-        import_file(session, bad, "b")
+    import_file(store.session, good, "b")
+    with pytest.raises(BankFormatError) as caught:
+        import_file(store.session, bad, "b")
     message = str(caught.value)
     assert "bad.json" in message
     assert "MD5" in message
@@ -141,9 +140,9 @@ def test_same_file_twice_is_refused(store: Store, tmp_path: Path) -> None:
     path = _write(tmp_path / "list.txt", "hashlist", _entries())
     with store.session() as session:
         create_bank(session, "b")
-        import_file(session, path, "b")
-    with pytest.raises(AlreadyImportedError, match="already imported"), store.session() as session:
-        import_file(session, path, "b")
+    import_file(store.session, path, "b")
+    with pytest.raises(AlreadyImportedError, match="already imported"):
+        import_file(store.session, path, "b")
     assert _entry_count(store) == 5
 
 
@@ -151,7 +150,7 @@ def test_delete_removes_entries(store: Store, tmp_path: Path) -> None:
     path = _write(tmp_path / "list.txt", "hashlist", _entries())
     with store.session() as session:
         create_bank(session, "b")
-        import_file(session, path, "b")
+    import_file(store.session, path, "b")
     with store.session() as session:
         assert delete_bank(session, "b") == 5
     assert _entry_count(store) == 0

@@ -33,7 +33,7 @@ def test_altered_copies_of_banked_pictures_match(
     manifest, bank = demo
     with store.session() as session:
         create_bank(session, DEMO_BANK_NAME)
-        import_file(session, bank, DEMO_BANK_NAME)
+    import_file(store.session, bank, DEMO_BANK_NAME)
     outcome = ingest(store, IngestRequest(root=manifest.root, case_reference="DEMO", workers=2))
     with store.session() as session:
         known_media = set(

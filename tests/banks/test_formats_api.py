@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import pickle
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,9 +108,44 @@ def test_a_missing_file_is_a_format_error_at_once(tmp_path: Path, fmt: str | Non
     assert str(caught.value) == f"{path}: cannot be read (No such file or directory)"
 
 
-def test_a_folder_is_not_a_list(tmp_path: Path) -> None:
-    with pytest.raises(BankFormatError, match="cannot be read"):
-        detect_format(tmp_path)
+def _not_regular(kind: str, folder: Path) -> Path:
+    """A directory, FIFO, socket or character device to be given as a hash list."""
+    if kind == "directory":
+        return folder
+    if kind == "character device":
+        return Path(os.devnull)
+    path = folder / kind
+    if kind == "FIFO (named pipe)":
+        os.mkfifo(path)
+    else:
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(str(path))
+        listener.close()
+    return path
+
+
+@pytest.mark.parametrize("fmt", [None, *FORMATS])
+@pytest.mark.parametrize("kind", ["directory", "FIFO (named pipe)", "socket", "character device"])
+def test_only_regular_files_are_read(tmp_path: Path, kind: str, fmt: str | None) -> None:
+    path = _not_regular(kind, tmp_path)
+    failures: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            read_all(path, fmt)
+        except BaseException as exc:
+            failures.append(exc)
+
+    # A FIFO opened plainly blocks until a writer comes: run the read aside and watch it.
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=5)
+    if reader.is_alive() and kind.startswith("FIFO"):
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))  # lets the stuck reader go
+    assert not reader.is_alive(), f"reading a {kind} blocked"
+    (failure,) = failures
+    assert isinstance(failure, BankFormatError)
+    assert str(failure) == f"{path}: is a {kind}, not a regular file; give a hash-list file"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

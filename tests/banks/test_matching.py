@@ -113,7 +113,7 @@ def two_seizures(store: Store, tmp_path: Path) -> tuple[IngestOutcome, IngestOut
     _seizure_b(b_root, a)
     with store.session() as session:
         create_bank(session, "known")
-        import_file(session, _bank_file(tmp_path / "bank.json", a), "known")
+    import_file(store.session, _bank_file(tmp_path / "bank.json", a), "known")
     first = ingest(store, IngestRequest(root=a_root, case_reference="C1", workers=2))
     second = ingest(store, IngestRequest(root=b_root, case_reference="C2", workers=2))
     return first, second
@@ -243,7 +243,7 @@ def test_radius_is_configurable(store: Store, tmp_path: Path) -> None:
     a = _seizure_a(tmp_path / "a")
     with store.session() as session:
         create_bank(session, "known")
-        import_file(session, _bank_file(tmp_path / "bank.json", a), "known")
+    import_file(store.session, _bank_file(tmp_path / "bank.json", a), "known")
     strict = IngestRequest(
         root=tmp_path / "a",
         case_reference="C1",

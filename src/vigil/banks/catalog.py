@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vigil.store.models import Agency, Bank, BankEntry, BankImport
+from vigil.banks.staging import visible_entries
+from vigil.store.models import Agency, Bank, BankEntry, BankImport, ImportStatus
 from vigil.store.repo import default_agency
 
 #: Who may see a bank's entries: its owning agency only, agencies it names, or every member.
@@ -86,12 +87,15 @@ def create_bank(
 
 
 def describe_bank(session: Session, bank: Bank) -> BankInfo:
-    """What ``bank`` is and holds: entries by category and the files imported into it."""
+    """What ``bank`` is and holds: entries by category and the files imported into it.
+
+    Imports still being staged are not shown, nor their entries counted.
+    """
     by_category = {
         str(category) if category is not None else "uncategorised": int(count)
         for category, count in session.execute(
             select(BankEntry.category, func.count())
-            .where(BankEntry.bank_id == bank.id)
+            .where(BankEntry.bank_id == bank.id, visible_entries())
             .group_by(BankEntry.category)
             .order_by(BankEntry.category)
         )
@@ -99,7 +103,9 @@ def describe_bank(session: Session, bank: Bank) -> BankInfo:
     imports = [
         (row.file_name, row.format, row.entries, row.imported_at)
         for row in session.scalars(
-            select(BankImport).where(BankImport.bank_id == bank.id).order_by(BankImport.id)
+            select(BankImport)
+            .where(BankImport.bank_id == bank.id, BankImport.status == ImportStatus.COMPLETE)
+            .order_by(BankImport.id)
         )
     ]
     return BankInfo(
@@ -124,10 +130,16 @@ def list_banks(session: Session) -> list[BankInfo]:
 
 
 def delete_bank(session: Session, name: str) -> int:
-    """Delete the bank ``name`` with its entries and their matches; returns entries deleted."""
+    """Delete the bank ``name`` with its entries and their matches; returns entries deleted.
+
+    The count is of the entries users could see; an import being staged goes too.
+    """
     bank = bank_by_name(session, name)
     entries = (
-        session.scalar(select(func.count(BankEntry.id)).where(BankEntry.bank_id == bank.id)) or 0
+        session.scalar(
+            select(func.count(BankEntry.id)).where(BankEntry.bank_id == bank.id, visible_entries())
+        )
+        or 0
     )
     session.delete(bank)
     session.flush()

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from vigil.banks.indexes import SignalIndexes
+from vigil.banks.staging import visible_entries
 from vigil.index.pdq import PdqIndex, codes_from_hex
 from vigil.signals import pdq, vpdq
 from vigil.signals.pdq_variants import UNLETTERBOXED, PdqVariants
@@ -111,7 +112,7 @@ def _exact_findings(session: Session, seizure_id: int) -> list[dict[str, Any]]:
         pairs = session.execute(
             select(Media.id, BankEntry.id)
             .join(BankEntry, getattr(BankEntry, signal) == getattr(Media, signal))
-            .where(_in_seizure(seizure_id))
+            .where(_in_seizure(seizure_id), visible_entries())
         )
         rows.extend(
             _finding(media_id, signal, entry=entry_id, distance=0) for media_id, entry_id in pairs

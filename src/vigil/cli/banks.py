@@ -145,24 +145,40 @@ def import_(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Import a hash list into a bank: all of it, or nothing if any record is bad."""
-    from vigil.banks.catalog import BankError, create_bank, find_bank
+    """Import a hash list into a bank: all of it, or nothing if any record is bad.
+
+    Entries are written in chunks, each in a short transaction, so a large import never
+    keeps a running ingest waiting; they are seen by other commands only once every
+    record of the file has been read.
+    """
+    from vigil.banks.catalog import BankError, create_bank, delete_bank, find_bank
     from vigil.banks.formats import FORMATS, BankFormatError
     from vigil.banks.transfer import AlreadyImportedError, import_file
 
     if fmt is not None and fmt not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     store = open_store(data_dir, database_url)
+    created = False
     try:
-        with err.status(f"importing {file.name}"), store.session() as session:
-            if create and find_bank(session, bank) is None:
-                create_bank(session, bank)
-            outcome = import_file(session, file, bank, fmt)
+        if create:
+            with store.session() as session:
+                if find_bank(session, bank) is None:
+                    create_bank(session, bank)
+                    created = True
+        with err.status(f"importing {file.name}") as status:
+
+            def staged(count: int) -> None:
+                status.update(f"importing {file.name}: {count:,} entries read")
+
+            outcome = import_file(store.session, file, bank, fmt, staged)
     except AlreadyImportedError as exc:
         out.print(str(exc), highlight=False)
         return
     except (BankError, BankFormatError) as exc:
-        raise fail(f"{exc} (bank left unchanged)") from None
+        if created:  # the import runs in many transactions: the bank made for it goes too
+            with store.session() as session:
+                delete_bank(session, bank)
+        raise fail(f"{exc} (bank {'not created' if created else 'left unchanged'})") from None
     finally:
         store.close()
     out.print(

@@ -8,6 +8,7 @@ is neither lost nor confused with another.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -174,10 +176,21 @@ class Bank(Base):
     agency: Mapped[Agency] = relationship()
 
 
+class ImportStatus(StrEnum):
+    """Where an import stands: its entries are written while staging, seen once complete."""
+
+    STAGING = "staging"
+    COMPLETE = "complete"
+
+
 class BankImport(Base):
-    """One file imported into a bank: the provenance of its entries."""
+    """One file imported into a bank: the provenance of its entries.
+
+    A file is imported into a bank once: (bank, file SHA-256) is unique, staging or not.
+    """
 
     __tablename__ = "bank_import"
+    __table_args__ = (Index("ix_bank_import_file", "bank_id", "file_sha256", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("bank.id", ondelete="CASCADE"), index=True)
@@ -185,7 +198,13 @@ class BankImport(Base):
     file_sha256: Mapped[str] = mapped_column(String(64))
     format: Mapped[str] = mapped_column(String(20))
     entries: Mapped[int] = mapped_column(Integer)
+    # When it completed; while staging, when its last chunk of entries was written.
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(
+        String(10), default=ImportStatus.COMPLETE, server_default=ImportStatus.COMPLETE.value
+    )
+    # The process writing a staging import ("host pid start-time"); None once complete.
+    owner: Mapped[str | None] = mapped_column(String(200))
 
 
 class BankEntry(Base):

@@ -36,13 +36,14 @@ __all__ = [
     "write_hashes",
 ]
 
-_Reader = Callable[[Path], tuple[ListHeader, Iterator[KnownHash]]]
+_Reader = Callable[[Path, CategoryScheme | None], tuple[ListHeader, Iterator[KnownHash]]]
 _Writer = Callable[[Iterable[KnownHash], BinaryIO, ListHeader], int]
+# Only VICS carries categories; the other formats have no column for one.
 _READERS: dict[str, _Reader] = {
     "vics": read_vics,
-    "icse-csv": read_icse,
-    "hashlist": read_hashlist,
-    "te-pdq": read_te_pdq,
+    "icse-csv": lambda path, _scheme: read_icse(path),
+    "hashlist": lambda path, _scheme: read_hashlist(path),
+    "te-pdq": lambda path, _scheme: read_te_pdq(path),
 }
 _WRITERS: dict[str, _Writer] = {
     "vics": write_vics,
@@ -52,20 +53,24 @@ _WRITERS: dict[str, _Writer] = {
 }
 
 
-def read_hashes(path: Path, fmt: str | None = None) -> tuple[ListHeader, Iterator[KnownHash]]:
+def read_hashes(
+    path: Path, fmt: str | None = None, scheme: CategoryScheme | None = None
+) -> tuple[ListHeader, Iterator[KnownHash]]:
     """The header of the hash list at ``path`` and an iterator over its entries.
 
     ``fmt`` is one of FORMATS, or None to detect it from the content. The header is read at
     once; entries are read lazily, and the iterator raises BankFormatError at the first bad
     record (naming file, record or line, field and value), so a caller that wants all or
-    nothing must not keep what it took before the error.
+    nothing must not keep what it took before the error. With ``scheme``, an entry whose
+    category is not one of its codes is a bad record. Only regular files are read, and
+    every reader keeps memory bounded whatever the file's shape.
     """
     reader = _READERS.get(detect_format(path) if fmt is None else fmt)
     if reader is None:
         raise BankFormatError(
             str(path), None, f"is not a known format (known: {', '.join(FORMATS)})", value=fmt
         )
-    return reader(path)
+    return reader(path, scheme)
 
 
 def write_hashes(entries: Iterable[KnownHash], fmt: str, out: BinaryIO, header: ListHeader) -> int:

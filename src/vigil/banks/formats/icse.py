@@ -93,7 +93,17 @@ def _rows(path: Path) -> Iterator[KnownHash]:
     reader = csv.reader((line for _, line in numbered_lines(path)), delimiter=";")
     next(reader, None)  # the header, checked by read_icse
     last_line = reader.line_num
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:
+            # A quote never closed swallows the lines after it until the csv module's field
+            # limit: the row that starts it is the one to name.
+            raise BankFormatError(
+                str(path), f"line {last_line + 1}", f"is not a readable ICSE row ({exc})"
+            ) from None
+        if cells is None:
+            return
         number, last_line = last_line + 1, reader.line_num
         if not any(cell.strip() for cell in cells):
             continue

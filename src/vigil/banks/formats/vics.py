@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO
 
+from vigil.banks.formats.categories import CategoryScheme
 from vigil.banks.formats.fields import FieldError, flag, hex_hash, quality, require_signal, text
 from vigil.banks.formats.records import KnownHash, ListHeader
 
@@ -66,7 +67,11 @@ def is_annotation(key: str) -> bool:
 
 
 def without_annotations(value: Any) -> Any:
-    """``value`` with OData annotations dropped from every object inside it."""
+    """``value`` with OData annotations dropped from every object inside it.
+
+    Recursive: the reader refuses JSON nested deeper than a few dozen levels before this
+    sees it.
+    """
     if isinstance(value, dict):
         return {k: without_annotations(v) for k, v in value.items() if not is_annotation(k)}
     if isinstance(value, list):
@@ -135,10 +140,13 @@ def _take_alternatives(value: object, fields: dict[str, Any], metadata: dict[str
         metadata["AlternativeHashes"] = kept
 
 
-def media_to_entry(media: Mapping[str, Any], case: Mapping[str, Any] | None) -> KnownHash:
+def media_to_entry(
+    media: Mapping[str, Any], case: Mapping[str, Any] | None, scheme: CategoryScheme | None = None
+) -> KnownHash:
     """The entry of one VICS Media object (``case``: its Case's fields, if any).
 
-    Raises FieldError naming the property at fault.
+    Raises FieldError naming the property at fault, and, given the ``scheme`` of the bank
+    it goes to, for a Category that is not one of its codes.
     """
     fields: dict[str, Any] = {}
     metadata: dict[str, Any] = {}
@@ -159,6 +167,10 @@ def media_to_entry(media: Mapping[str, Any], case: Mapping[str, Any] | None) -> 
     if not has_md5:
         raise FieldError("MD5", None, "is missing (every VICS Media has an MD5 property)")
     _take_alternatives(alternatives, fields, metadata)
+    code = fields.get("category")
+    if scheme is not None and code is not None and code not in scheme.labels:
+        codes = ", ".join(scheme.labels)
+        raise FieldError("Category", code, f"is not a category of {scheme.name} (codes: {codes})")
     if case is not None:
         metadata[CASE_KEY] = case
     return require_signal(KnownHash(**fields, metadata=metadata), _SIGNALS)
