@@ -58,7 +58,7 @@ def test_csv_rows() -> None:
     assert ["class", "known_exact", "2", "22.22"] in rows
     assert ["series", "Series <A>", "2", "identified"] in rows
     assert ["low_quality", "video_frames", "3", ""] in rows
-    assert rows[-1][0] == "DCIM/<IMG_1>.jpg"
+    assert rows[-3][:5] == ["DCIM/<IMG_1>.jpg", "image", "jpeg", "640", "480"]
 
 
 def test_text_lists_classes_and_new_media() -> None:

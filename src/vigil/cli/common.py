@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.orm import Session
 
+from vigil.cli.failures import classify, explain, note_database, writing
 from vigil.config import DATA_DIR_ENV, DATABASE_URL_ENV, load_settings
+from vigil.reports.escape import printable
 from vigil.store.db import Store, StoreError
 
 err = Console(stderr=True)
@@ -35,17 +40,58 @@ DatabaseUrl = Annotated[
 
 
 def fail(message: str) -> typer.Exit:
-    """Print a one-line error and return the exit to raise (code 2)."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print a one-line error and return the exit to raise (code 2).
+
+    Messages quote file names and values from seizures and banks: their control characters
+    are shown escaped (a right-to-left override must not reorder the line) and brackets are
+    not read as Rich markup.
+    """
+    line = escape(printable(message))
+    err.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
 def open_store(data_dir: Path | None, database_url: str | None) -> Store:
     """The store for these options, or a one-line error."""
+    settings = load_settings(data_dir, database_url)
+    note_database(settings)
     try:
-        return Store(load_settings(data_dir, database_url))
+        return Store(settings)
     except StoreError as exc:
-        raise fail(str(exc)) from None
+        # A full disk or a lost server reads better told as such; anything else the store
+        # already says in its own words.
+        failure = classify(exc)
+        machine = failure is not None and failure.kind != "other"
+        raise fail((explain(exc) if machine else None) or str(exc)) from None
+
+
+def write_output(path: Path, write: Callable[[TextIO], None]) -> None:
+    """Write a file Vigil produces (a report): readable by this user only (0600), all or nothing.
+
+    The text goes to a temporary file beside ``path`` that replaces it once complete, so a
+    full disk or an interruption never leaves half a report under its name. Failures of the
+    file system end the command with one line naming ``path``.
+    """
+    if not path.parent.is_dir():
+        raise fail(f"cannot write {path}: no folder {path.parent} (create it or choose another)")
+    with writing(f"the file {path}"):
+        try:
+            handle, temporary = tempfile.mkstemp(
+                prefix=f".{path.name}.", suffix=".part", dir=path.parent
+            )
+        except OSError as exc:
+            raise fail(f"cannot write {path}: {(exc.strerror or str(exc)).lower()}") from None
+        try:
+            with open(handle, "w", encoding="utf-8", newline="") as stream:
+                write(stream)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, path)
+        except BaseException as exc:
+            Path(temporary).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise fail(explain(exc) or f"{path}: {exc.strerror}") from None
+            raise
 
 
 @contextmanager

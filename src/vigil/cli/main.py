@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +11,7 @@ import typer
 
 from vigil.cli.banks import bank_app
 from vigil.cli.common import DatabaseUrl, DataDir, err, fail, open_store, out
+from vigil.cli.failures import explain
 from vigil.cli.matches import Radius, Share, match_app, report
 
 app = typer.Typer(
@@ -71,7 +72,7 @@ def ingest(
     """Ingest a folder of seized media: hash, read metadata, store. Resumes if interrupted."""
     from vigil.banks.matching import MatchSettings
     from vigil.cli.progress import IngestProgressBar
-    from vigil.cli.render import print_summary, print_triage
+    from vigil.cli.render import print_ingest_json, print_summary, print_triage
     from vigil.ingest.budget import (
         MemoryBudgetError,
         default_memory_budget,
@@ -80,7 +81,6 @@ def ingest(
     )
     from vigil.ingest.pipeline import IngestInputError, IngestRequest
     from vigil.ingest.pipeline import ingest as run_ingest
-    from vigil.reports.triage import CLASSES
 
     if pdq_mode not in ("fast", "reference"):
         raise fail(f"--pdq-mode must be fast or reference, not {pdq_mode!r}")
@@ -111,6 +111,9 @@ def ingest(
     try:
         with IngestProgressBar(err) as bar:
             outcome = run_ingest(store, request, bar)
+        if as_json:
+            # The failed files stream from the store, so it closes after the document.
+            print_ingest_json(store, outcome)
     except IngestInputError as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -118,21 +121,7 @@ def ingest(
         raise typer.Exit(code=130) from None
     finally:
         store.close()
-    if as_json:
-        document = {
-            "run_id": outcome.run_id,
-            "resumed": outcome.resumed,
-            **outcome.summary.to_json(),
-            "triage": {
-                "media": outcome.triage.media,
-                "classes": outcome.triage.classes,
-                "percentages": {k: round(outcome.triage.share(k), 2) for k in CLASSES},
-                "low_quality_pictures": outcome.triage.low_quality_pictures,
-                "low_quality_frames": outcome.triage.low_quality_frames,
-            },
-        }
-        out.print_json(json.dumps(document))
-    else:
+    if not as_json:
         if outcome.memory.reduced:
             out.print(outcome.memory.describe(), highlight=False)
         print_summary(out, outcome.summary, resumed=outcome.resumed)
@@ -195,5 +184,17 @@ def serve(
 
 
 def main() -> None:
-    """Entry point of the ``vigil`` script."""
-    app()
+    """Entry point of the ``vigil`` script.
+
+    A failure of the machine (a full disk, a read-only file system, a denied permission, a
+    database locked or gone) ends any command with one line and exit code 2, wherever it
+    was raised; any other exception is a bug and keeps its traceback.
+    """
+    try:
+        app()
+    except Exception as exc:
+        message = explain(exc)
+        if message is None:
+            raise
+        fail(message)
+        sys.exit(2)

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import getpass
 import json
-from typing import Annotated
+import sys
+from typing import Annotated, TextIO
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from vigil.cli.common import DatabaseUrl, DataDir, Output, err, fail, out, user_session
+from vigil.cli.common import (
+    DatabaseUrl,
+    DataDir,
+    Output,
+    err,
+    fail,
+    out,
+    user_session,
+    write_output,
+)
+from vigil.cli.failures import writing
+from vigil.reports.escape import printable
 
 match_app = typer.Typer(help="Matches against banks and other cases.", no_args_is_help=True)
 
@@ -76,17 +89,17 @@ def list_(
     if as_json:
         out.print_json(json.dumps([row.to_json() for row in rows]))
         return
-    table = Table(title=f"Matches of seizure {seizure}")
+    table = Table(title=Text(printable(f"Matches of seizure {seizure}")))
     for column in ("id", "path", "signal", "distance", "variant", "matched", "verdict"):
         table.add_column(column)
     for row in rows:
         table.add_row(
             str(row.match_id),
-            row.path,
+            Text(printable(row.path)),
             row.signal,
             "" if row.distance is None else str(row.distance),
             row.variant or "",
-            row.target,
+            Text(printable(row.target)),
             row.verdict,
         )
     out.print(table)
@@ -115,24 +128,48 @@ def report(
     seizure: SeizureName,
     case: CaseOption = None,
     fmt: Annotated[str, typer.Option("--format", help="text, json, csv or html.")] = "text",
+    errors: Annotated[
+        str,
+        typer.Option(
+            "--errors",
+            help="How many failed files the text and HTML reports list: a number or 'all' "
+            "(JSON and CSV always list them all).",
+        ),
+    ] = "50",
     output: Output = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """The triage report of a seizure: known, seen in other cases, new."""
-    from vigil.reports.render import FORMATS, render
+    """The triage report of a seizure: known, seen in other cases, new, and the failed files."""
+    from vigil.reports.errors import seizure_errors
+    from vigil.reports.render import FORMATS, write_report
     from vigil.reports.triage import build_report
     from vigil.store.repo import NotFoundError, find_seizure
 
     if fmt not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    shown = _errors_shown(errors)
     with user_session(data_dir, database_url, NotFoundError) as session:
-        document = render(build_report(session, find_seizure(session, seizure, case)), fmt)
-    if output is None:
-        typer.echo(document, nl=False)
-        return
-    try:
-        output.write_text(document, encoding="utf-8")
-    except OSError as exc:
-        raise fail(f"{output}: {exc.strerror}") from None
-    err.print(f"report written to {output}", highlight=False)
+        found = find_seizure(session, seizure, case)
+        triage = build_report(session, found)
+
+        def write(stream: TextIO) -> None:
+            # The failed files stream from the store while the report is written.
+            write_report(triage, fmt, stream, seizure_errors(session, found.id), shown)
+
+        if output is None:
+            with writing("the standard output"):
+                write(sys.stdout)
+                sys.stdout.flush()
+            return
+        write_output(output, write)
+    err.print(f"report written to {printable(str(output))}", highlight=False, markup=False)
+
+
+def _errors_shown(value: str) -> int | None:
+    """The --errors option: a count of failed files to list, or None for all of them."""
+    if value == "all":
+        return None
+    if value.isdigit():
+        return int(value)
+    raise fail(f"--errors must be a number or 'all', not {value!r}")

@@ -1,15 +1,34 @@
-"""Terminal rendering of ingest summaries."""
+"""Terminal rendering of ingest summaries.
+
+Names and reasons come from seizures: they are shown escaped (see vigil.reports.escape) and
+as plain text, never read as Rich markup.
+"""
 
 from __future__ import annotations
 
 import shlex
+import sys
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from vigil.cli.failures import writing
 from vigil.ingest.summary import SeizureSummary
-from vigil.reports.render import headline
-from vigil.reports.triage import TriageReport
+from vigil.reports.errors import seizure_errors
+from vigil.reports.escape import printable
+from vigil.reports.render import headline, write_json
+from vigil.reports.triage import CLASSES, TriageReport
+
+if TYPE_CHECKING:
+    from vigil.ingest.pipeline import IngestOutcome
+    from vigil.store.db import Store
+
+
+def shown(value: str) -> Text:
+    """A table cell or line holding text from a seizure: escaped, not markup."""
+    return Text(printable(value))
 
 
 def print_summary(console: Console, summary: SeizureSummary, *, resumed: bool) -> None:
@@ -30,7 +49,7 @@ def print_summary(console: Console, summary: SeizureSummary, *, resumed: bool) -
         errors.add_column("stage: reason")
         errors.add_column("files", justify="right")
         for reason, count in summary.errors_by_reason.items():
-            errors.add_row(reason, f"{count:,}")
+            errors.add_row(shown(reason), f"{count:,}")
         console.print(errors)
 
 
@@ -50,4 +69,24 @@ def print_triage(console: Console, triage: TriageReport) -> None:
             highlight=False,
         )
     command = f"vigil report {shlex.quote(triage.seizure)} --case {shlex.quote(triage.case)}"
-    console.print(f"full report: {command} --format html -o report.html", highlight=False)
+    console.print(shown(f"full report: {command} --format html -o report.html"))
+
+
+def print_ingest_json(store: Store, outcome: IngestOutcome) -> None:
+    """The ingest summary as JSON on standard output, with every failed file listed."""
+    document: dict[str, Any] = {
+        "run_id": outcome.run_id,
+        "resumed": outcome.resumed,
+        **outcome.summary.to_json(),
+        "triage": {
+            "media": outcome.triage.media,
+            "classes": outcome.triage.classes,
+            "percentages": {k: round(outcome.triage.share(k), 2) for k in CLASSES},
+            "low_quality_pictures": outcome.triage.low_quality_pictures,
+            "low_quality_frames": outcome.triage.low_quality_frames,
+        },
+    }
+    with store.session() as session, writing("the standard output"):
+        errors = seizure_errors(session, outcome.seizure_id)
+        write_json(document, "failed_files", errors, sys.stdout)
+        sys.stdout.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,20 @@ from typing import Any
 def display_path(raw: bytes) -> str:
     """A readable form of a path: bytes that are not UTF-8 appear as ``\\xNN``."""
     return raw.decode("utf-8", errors="backslashreplace")
+
+
+def relative_reason(reason: str, root: bytes) -> str:
+    """``reason`` naming files relative to the seizure ``root``, never by the server's paths.
+
+    Decoders quote the path they were given (PyAV: ``... input: '/srv/x/clip.mp4'``); the
+    root's prefix is taken out, and the root itself, where quoted alone, becomes ``.``.
+    """
+    for form in {display_path(root), os.fsdecode(root)}:
+        if len(form) <= 1:  # a seizure at "/": its paths cannot be told from the server's
+            continue
+        reason = reason.replace(form.rstrip(os.sep) + os.sep, "")
+        reason = re.sub(re.escape(form) + r"(?=[\s'\":,;)\]]|$)", ".", reason)
+    return reason
 
 
 @dataclass(frozen=True)
@@ -59,7 +74,19 @@ class FileResult:
 
     @classmethod
     def failed(
-        cls, task: FileTask, stage: str, reason: str, sha256: str | None = None
+        cls,
+        task: FileTask,
+        stage: str,
+        reason: str,
+        sha256: str | None = None,
+        *,
+        root: bytes | None = None,
     ) -> FileResult:
-        """A result recording that ``task`` could not be ingested."""
+        """A result recording that ``task`` could not be ingested.
+
+        Give the seizure ``root`` when ``reason`` may quote the file's absolute path (a
+        decoder's message): the stored reason names it relative to the root.
+        """
+        if root is not None:
+            reason = relative_reason(reason, root)
         return cls(task=task, error_stage=stage, error_reason=reason, sha256=sha256)

@@ -145,7 +145,7 @@ def _process_file(root: bytes, task: FileTask, options: WorkerOptions) -> FileRe
     try:
         data, hashes, size = _read(path)
     except OSError as exc:
-        return FileResult.failed(task, "read", _read_error(exc))
+        return FileResult.failed(task, "read", _read_error(exc), root=root)
     if size == 0:
         return FileResult.failed(task, "read", "empty file (0 bytes)", hashes.sha256)
     sniffed = sniff(data[:HEADER_BYTES])
@@ -167,9 +167,10 @@ def _process_file(root: bytes, task: FileTask, options: WorkerOptions) -> FileRe
                 mime=sniffed.mime,
             )
     except MediaError as exc:
-        return FileResult.failed(task, exc.stage, f"{sniffed.format}: {exc.reason}", hashes.sha256)
+        reason = f"{sniffed.format}: {exc.reason}"
+        return FileResult.failed(task, exc.stage, reason, hashes.sha256, root=root)
     except Exception as exc:  # a decoder bug must cost one file, never the run
         reason = f"{sniffed.format}: unexpected {type(exc).__name__}: {exc}"
-        return FileResult.failed(task, "internal", reason, hashes.sha256)
+        return FileResult.failed(task, "internal", reason, hashes.sha256, root=root)
     mismatch = _extension_mismatch(task.relpath, sniffed)
     return FileResult(task=task, media=record, extension_mismatch=mismatch)

@@ -1,17 +1,31 @@
-"""The triage report as text, JSON, CSV or one self-contained HTML file."""
+"""The triage report as text, JSON, CSV or one self-contained HTML file.
+
+Reports are written to a stream as they are laid out, so that the list of files that could
+not be ingested, which may be long, is streamed from the store rather than held. Text and HTML
+list the first ``errors_shown`` of them and say how to see the rest; JSON and CSV list all.
+Text and HTML show control and bidirectional characters escaped; CSV cells never start a
+formula (see :mod:`vigil.reports.escape`).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator
 from importlib.resources import files
+from itertools import islice
+from typing import Any, TextIO
 
 from jinja2 import Environment, select_autoescape
 
+from vigil.reports.errors import FileError
+from vigil.reports.escape import csv_cell, printable, printable_value
 from vigil.reports.triage import CLASS_LABELS, CLASSES, TriageReport
 
 FORMATS = ("text", "json", "csv", "html")
+#: Failed files listed by the text and HTML reports unless asked for more.
+ERRORS_SHOWN = 50
 #: Bar colours of the HTML chart, one per class (colour-blind safe, dark enough on white).
 _COLOURS = {
     "known_exact": "#1b5e20",
@@ -21,17 +35,40 @@ _COLOURS = {
 }
 
 
-def render(report: TriageReport, fmt: str) -> str:
-    """The report in ``fmt`` (one of FORMATS)."""
+def write_report(
+    report: TriageReport,
+    fmt: str,
+    stream: TextIO,
+    errors: Iterable[FileError] = (),
+    errors_shown: int | None = ERRORS_SHOWN,
+) -> None:
+    """Write the report in ``fmt`` (one of FORMATS) to ``stream``.
+
+    ``errors`` are the seizure's failed files (see :func:`vigil.reports.errors.seizure_errors`);
+    text and HTML list at most ``errors_shown`` of them (None: all).
+    """
     if fmt == "text":
-        return to_text(report)
-    if fmt == "json":
-        return json.dumps(report.to_json(), indent=2) + "\n"
-    if fmt == "csv":
-        return to_csv(report)
-    if fmt == "html":
-        return to_html(report)
-    raise ValueError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
+        write_text(report, stream, errors, errors_shown)
+    elif fmt == "json":
+        write_json(report.to_json(), "failed_files", errors, stream)
+    elif fmt == "csv":
+        write_csv(report, stream, errors)
+    elif fmt == "html":
+        write_html(report, stream, errors, errors_shown)
+    else:
+        raise ValueError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
+
+
+def render(
+    report: TriageReport,
+    fmt: str,
+    errors: Iterable[FileError] = (),
+    errors_shown: int | None = ERRORS_SHOWN,
+) -> str:
+    """The report in ``fmt`` (one of FORMATS) as one string."""
+    buffer = io.StringIO()
+    write_report(report, fmt, buffer, errors, errors_shown)
+    return buffer.getvalue()
 
 
 def headline(report: TriageReport) -> list[tuple[str, int, float]]:
@@ -39,21 +76,45 @@ def headline(report: TriageReport) -> list[tuple[str, int, float]]:
     return [(CLASS_LABELS[name], report.classes[name], report.share(name)) for name in CLASSES]
 
 
-def to_text(report: TriageReport) -> str:
-    """A plain-text report for a terminal or a case file."""
+def write_json(
+    document: dict[str, Any], key: str, items: Iterable[FileError], stream: TextIO
+) -> None:
+    """``document`` with ``items`` streamed in as the list under ``key`` (the last member)."""
+    head = json.dumps(document, indent=2)
+    # An indented object ends with "\n}": the list goes in before that brace.
+    stream.write(head[:-2] + ("," if document else "") + f"\n  {json.dumps(key)}: [")
+    for index, item in enumerate(items):
+        stream.write(("," if index else "") + "\n    " + json.dumps(item.to_json()))
+    stream.write("\n  ]\n}\n")
+
+
+def write_text(
+    report: TriageReport,
+    stream: TextIO,
+    errors: Iterable[FileError] = (),
+    errors_shown: int | None = ERRORS_SHOWN,
+) -> None:
+    """A plain-text report for a terminal or a case file; every line shown escaped."""
+    for line in _text_lines(report, errors, errors_shown):
+        stream.write(printable(line) + "\n")
+
+
+def _text_lines(
+    report: TriageReport, errors: Iterable[FileError], errors_shown: int | None
+) -> Iterator[str]:
     s = report.summary
-    lines = [
-        f"Triage report: case {report.case}, seizure {report.seizure}",
-        f"generated {report.generated_at:%Y-%m-%d %H:%M} UTC",
-        "",
+    yield f"Triage report: case {report.case}, seizure {report.seizure}"
+    yield f"generated {report.generated_at:%Y-%m-%d %H:%M} UTC"
+    yield ""
+    yield (
         f"files {s.files:,}   pictures and videos {report.media:,}   "
         + "   ".join(f"{kind} {count:,}" for kind, count in s.media_by_kind.items())
-        + f"   errors {s.errors:,}",
-        "",
-    ]
-    lines += [f"{label:<26}{count:>10,}  {share:6.1f}%" for label, count, share in headline(report)]
+        + f"   errors {s.errors:,}"
+    )
+    yield ""
+    yield from (f"{label:<26}{n:>10,}  {share:6.1f}%" for label, n, share in headline(report))
     if report.low_quality_pictures or report.low_quality_frames:
-        lines.append(
+        yield (
             f"not fuzzy-matched (PDQ quality < 50): {report.low_quality_pictures:,} pictures, "
             f"{report.low_quality_frames:,} video frames"
         )
@@ -63,32 +124,48 @@ def to_text(report: TriageReport) -> str:
         ("Other cases", report.other_cases),
     ):
         if counts:
-            lines += ["", title] + [f"  {name:<48}{count:>8,}" for name, count in counts.items()]
+            yield from ["", title]
+            yield from (f"  {name:<48}{count:>8,}" for name, count in counts.items())
     if report.series:
-        lines += ["", "Known series found"]
-        lines += [
+        yield from ["", "Known series found"]
+        yield from (
             f"  {x.name:<30}{x.media:>6,} media   victim {_victim(x.victim_identified)}"
             for x in report.series
-        ]
+        )
     if s.errors_by_reason:
-        lines += ["", "Errors"] + [f"  {r}: {n:,}" for r, n in s.errors_by_reason.items()]
-    lines += ["", f"New media ({len(report.new_media):,}) for victim identification"]
-    lines += [f"  {m.path}  {m.kind} {m.format}  sha256 {m.sha256}" for m in report.new_media]
-    return "\n".join(lines) + "\n"
+        yield from ["", "Errors"]
+        yield from (f"  {r}: {n:,}" for r, n in s.errors_by_reason.items())
+    yield from ["", f"New media ({len(report.new_media):,}) for victim identification"]
+    yield from (f"  {m.path}  {m.kind} {m.format}  sha256 {m.sha256}" for m in report.new_media)
+    if s.errors:
+        yield from ["", f"Files that could not be ingested ({s.errors:,})"]
+        listed = 0
+        for error in islice(errors, errors_shown):
+            yield f"  {error.path}  {error.stage}: {error.reason}"
+            listed += 1
+        if listed < s.errors:
+            yield f"  ... {s.errors - listed:,} more: {_MORE}"
+
+
+_MORE = "use --errors all, or --format json or csv, to list them all"
 
 
 def _victim(flag: bool | None) -> str:
     return {True: "identified", False: "not identified", None: "unknown"}[flag]
 
 
-def to_csv(report: TriageReport) -> str:
-    """One row per figure (section, name, count, percentage), then one per new media."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["section", "name", "count", "percent"])
-    writer.writerow(["seizure", f"{report.case}/{report.seizure}", report.media, ""])
+def write_csv(report: TriageReport, stream: TextIO, errors: Iterable[FileError] = ()) -> None:
+    """One row per figure (section, name, count, percentage), then one per new media, then
+    one per file that could not be ingested. No cell starts a spreadsheet formula."""
+    writer = csv.writer(stream, lineterminator="\n")
+
+    def row(*cells: object) -> None:
+        writer.writerow([csv_cell(cell) for cell in cells])
+
+    row("section", "name", "count", "percent")
+    row("seizure", f"{report.case}/{report.seizure}", report.media, "")
     for name in CLASSES:
-        writer.writerow(["class", name, report.classes[name], f"{report.share(name):.2f}"])
+        row("class", name, report.classes[name], f"{report.share(name):.2f}")
     for section, counts in (
         ("category", report.by_category),
         ("bank", report.by_bank),
@@ -96,21 +173,33 @@ def to_csv(report: TriageReport) -> str:
         ("error", report.summary.errors_by_reason),
     ):
         for name, count in counts.items():
-            writer.writerow([section, name, count, ""])
+            row(section, name, count, "")
     for series in report.series:
-        writer.writerow(["series", series.name, series.media, _victim(series.victim_identified)])
-    writer.writerow(["low_quality", "pictures", report.low_quality_pictures, ""])
-    writer.writerow(["low_quality", "video_frames", report.low_quality_frames, ""])
-    writer.writerow([])
-    writer.writerow(["new_media_path", "kind", "format", "width", "height", "sha256", "md5", "pdq"])
+        row("series", series.name, series.media, _victim(series.victim_identified))
+    row("low_quality", "pictures", report.low_quality_pictures, "")
+    row("low_quality", "video_frames", report.low_quality_frames, "")
+    row()
+    row("new_media_path", "kind", "format", "width", "height", "sha256", "md5", "pdq")
     for m in report.new_media:
-        writer.writerow([m.path, m.kind, m.format, m.width, m.height, m.sha256, m.md5, m.pdq])
-    return buffer.getvalue()
+        row(m.path, m.kind, m.format, m.width, m.height, m.sha256, m.md5, m.pdq)
+    row()
+    row("error_path", "stage", "reason", "size")
+    for error in errors:
+        row(error.path, error.stage, error.reason, error.size)
 
 
-def to_html(report: TriageReport) -> str:
-    """One self-contained HTML file (no external resources) with a bar chart of the classes."""
-    environment = Environment(autoescape=select_autoescape(default=True))
+def write_html(
+    report: TriageReport,
+    stream: TextIO,
+    errors: Iterable[FileError] = (),
+    errors_shown: int | None = ERRORS_SHOWN,
+) -> None:
+    """One self-contained HTML file (no external resources) with a bar chart of the classes.
+
+    Autoescaping makes names inert as markup; ``finalize`` shows control and bidirectional
+    characters escaped, which autoescaping leaves to reorder the text around them.
+    """
+    environment = Environment(autoescape=select_autoescape(default=True), finalize=printable_value)
     template = environment.from_string(
         files("vigil.reports").joinpath("templates/triage.html").read_text(encoding="utf-8")
     )
@@ -126,4 +215,12 @@ def to_html(report: TriageReport) -> str:
         }
         for i, name in enumerate(CLASSES)
     ]
-    return template.render(report=report, bars=bars, victim=_victim)
+    stream.writelines(
+        template.generate(
+            report=report,
+            bars=bars,
+            victim=_victim,
+            errors=islice(errors, errors_shown),
+            more_hint=_MORE,
+        )
+    )

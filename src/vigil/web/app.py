@@ -8,14 +8,23 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from vigil import __version__
 from vigil.ingest.summary import summarize_seizure
+from vigil.reports.escape import printable_value
 from vigil.store.db import Store
 from vigil.store.models import Case, IngestRun, Seizure
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# Names from seizures are shown escaped (see vigil.reports.escape).
+TEMPLATES = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(default=True),
+        finalize=printable_value,
+    )
+)
 
 
 def list_runs(store: Store) -> list[dict[str, Any]]:
@@ -48,7 +57,15 @@ def list_runs(store: Store) -> list[dict[str, Any]]:
 
 def create_app(store: Store) -> FastAPI:
     """The FastAPI application serving ``store``."""
-    app = FastAPI(title="Vigil", version=__version__)
+    # The interactive API pages load their scripts from a CDN, and Vigil often runs offline:
+    # they are off, and /openapi.json describes the API.
+    app = FastAPI(
+        title="Vigil",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
 
     @app.get("/api/ingest-runs")
     def ingest_runs() -> list[dict[str, Any]]:

@@ -1,0 +1,45 @@
+"""The files of a seizure that could not be ingested: path, stage and reason of each.
+
+A seizure of millions of files may hold many thousands of failures, so they are streamed from
+the store in path order (the order of the seizure's unique index) and never all loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.store.models import IngestError
+
+#: Rows fetched from the database at a time while streaming.
+_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class FileError:
+    """One file that could not be ingested: where it is in the seizure, at what stage, why."""
+
+    path: str
+    stage: str
+    reason: str
+    size: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return asdict(self)
+
+
+def seizure_errors(session: Session, seizure_id: int) -> Iterator[FileError]:
+    """Every failed file of the seizure, by path, read from the store as it is iterated."""
+    rows = session.execute(
+        select(IngestError.path, IngestError.stage, IngestError.reason, IngestError.size)
+        .where(IngestError.seizure_id == seizure_id)
+        .order_by(IngestError.path_raw)
+        .execution_options(yield_per=_BATCH)
+    )
+    for path, stage, reason, size in rows:
+        yield FileError(path, stage, reason, size)
