@@ -51,6 +51,14 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def print_json(data: object) -> None:
+    """``data`` as indented JSON on standard output, every non-ASCII character escaped.
+
+    Rich would print a right-to-left override in a file name as the character itself.
+    """
+    out.print_json(data=data, ensure_ascii=True)
+
+
 def open_store(data_dir: Path | None, database_url: str | None) -> Store:
     """The store for these options, or a one-line error."""
     settings = load_settings(data_dir, database_url)

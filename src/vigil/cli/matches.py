@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 import sys
 from typing import Annotated, TextIO
 
@@ -18,6 +17,7 @@ from vigil.cli.common import (
     err,
     fail,
     out,
+    print_json,
     user_session,
     write_output,
 )
@@ -87,7 +87,7 @@ def list_(
     with user_session(data_dir, database_url, NotFoundError, ValueError) as session:
         rows = seizure_matches(session, find_seizure(session, seizure, case).id, verdict)
     if as_json:
-        out.print_json(json.dumps([row.to_json() for row in rows]))
+        print_json([row.to_json() for row in rows])
         return
     table = Table(title=Text(printable(f"Matches of seizure {seizure}")))
     for column in ("id", "path", "signal", "distance", "variant", "matched", "verdict"):
