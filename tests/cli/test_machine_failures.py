@@ -244,4 +244,4 @@ def test_machine_failure_anywhere_ends_with_one_line(
         cli_main.main()
     assert exited.value.code == 2
     [line] = capsys.readouterr().err.strip().splitlines()
-    assert line.startswith("error: /srv/vigil/export.json: no space left on its disk")
+    assert line.startswith("error: /srv/vigil/export.json: no space left on the disk")

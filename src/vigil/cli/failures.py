@@ -27,7 +27,7 @@ from vigil.store.retry import LockTimeoutError
 
 Kind = Literal["full", "read-only", "permission", "locked", "io", "connection", "other"]
 
-#: What the command is writing when a failure names no file: a database, a report file.
+#: What the command is writing when a failure names no file (a report, the standard output).
 _place: ContextVar[str | None] = ContextVar("vigil_failure_place", default=None)
 #: The database the command opened, for failures the database driver reports without a path.
 _database: ContextVar[str | None] = ContextVar("vigil_failure_database", default=None)
@@ -59,7 +59,7 @@ _POSTGRES_KINDS: dict[str, Kind] = {
     "57P03": "connection",  # cannot_connect_now
 }
 _ADVICE: dict[Kind, str] = {
-    "full": "free some space there and run the same command again: it continues where it stopped",
+    "full": "free some space and run the same command again: it continues where it stopped",
     "read-only": "make it writable (or choose another place) and run the same command again",
     "permission": "give this user access (or choose another place) and run the command again",
     "locked": "run the same command again when the other one has finished: it continues "
@@ -70,12 +70,12 @@ _ADVICE: dict[Kind, str] = {
     "other": "fix that and run the same command again",
 }
 _WHAT: dict[Kind, str] = {
-    "full": "no space left on its disk",
+    "full": "no space left on the disk",
     "read-only": "read-only file system",
     "permission": "permission denied",
     "locked": "",  # the driver's or the back-off's own words say how long and by whom
     "io": "input/output error",
-    "connection": "lost the database server",
+    "connection": "cannot reach the database server",
     "other": "",
 }
 
