@@ -53,6 +53,13 @@ def _sink_fd() -> int:
     return _sink
 
 
+def _printable(text: str) -> str:
+    # A decoder may echo a hostile file's bytes: controls would be stored and shown as is.
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 class _Said:
     """Messages in the order first said, each with how many times it was said."""
 
@@ -62,7 +69,7 @@ class _Said:
 
     def add(self, text: str) -> None:
         for line in text.splitlines():
-            message = _ADDRESS.sub("", line).strip()[:MAX_MESSAGE_CHARS]
+            message = _printable(_ADDRESS.sub("", line).strip()[:MAX_MESSAGE_CHARS])
             if not message:
                 continue
             if message in self.counts or len(self.counts) < MAX_MESSAGES:

@@ -44,6 +44,7 @@ _DECODER_FAILURES = (
     KeyError,
     struct.error,
     Image.DecompressionBombError,
+    RuntimeError,  # pillow_heif's error for whatever libheif refuses (its documented type)
 )
 
 

@@ -19,6 +19,7 @@ so a broken stream cannot loop; the ingest worker bounds the time spent on one f
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ _RGB_FLAGS = Interpolation.LANCZOS | Interpolation.ACCURATE_RND
 _MICROSECONDS = 1_000_000
 _CUT_SHORT_SECONDS = 1.0
 _CUT_SHORT_SHARE = 0.1
+_MAX_TIME_CHARS = 64
 
 
 @dataclass(frozen=True)
@@ -194,16 +196,20 @@ def _frame_rate(stream: av.VideoStream) -> float | None:
 
 
 def _duration(container: av.container.InputContainer, stream: av.VideoStream) -> float | None:
+    seconds = None
     if container.duration is not None:
-        return container.duration / _MICROSECONDS
-    if stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    return None
+        seconds = container.duration / _MICROSECONDS
+    elif stream.duration is not None and stream.time_base is not None:
+        seconds = float(stream.duration * stream.time_base)
+    # A damaged header can declare a negative length: that is no length at all.
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds >= 0 else None
 
 
 def _creation_time(container: av.container.InputContainer, stream: av.VideoStream) -> str | None:
     value = container.metadata.get("creation_time") or stream.metadata.get("creation_time")
-    return value or None
+    # Stored as written, but a hostile file's "time" can be any length and hold any character.
+    cleaned = "".join(c for c in (value or "")[:_MAX_TIME_CHARS] if c.isprintable()).strip()
+    return cleaned or None
 
 
 def _sampling_step(stream: av.VideoStream, seconds_per_frame: float | None, path: Path) -> int:
@@ -236,7 +242,10 @@ def _timestamp(
     time: float | None, first_time: float | None, frame_number: int, stream: av.VideoStream
 ) -> float:
     if time is not None and first_time is not None:
-        return time - first_time
+        elapsed = time - first_time
+        # Damaged timestamps (NaN, running backwards) would be stored as unreadable hashes.
+        if math.isfinite(elapsed) and elapsed >= 0:
+            return elapsed
     # Without timestamps (some AVI streams), fall back on the frame's place at the nominal rate.
     rate = _frame_rate(stream)
     return frame_number / rate if rate else 0.0
