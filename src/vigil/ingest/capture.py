@@ -18,8 +18,7 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import TextIO
 
 #: Distinct messages kept per file; the rest are counted in a last line.
@@ -32,25 +31,28 @@ _MAX_OUTPUT_BYTES = 64 * 1024
 # described differently on every run.
 _ADDRESS = re.compile(r" @ 0x[0-9a-fA-F]+")
 
-_sink: int | None = None
+# Per process: the nameless file fd 2 points at while a file is read, and a descriptor of
+# our own that holds fd 2's usual target meanwhile (reused: no descriptor made per file).
+_descriptors: tuple[int, int] | None = None
 
 
-def _forget_sink() -> None:
+def _forget_descriptors() -> None:
     # A forked child must not write into its parent's file (their offsets are shared).
-    global _sink
-    _sink = None
+    global _descriptors
+    _descriptors = None
 
 
-os.register_at_fork(after_in_child=_forget_sink)
+os.register_at_fork(after_in_child=_forget_descriptors)
 
 
-def _sink_fd() -> int:
-    global _sink
-    if _sink is None:
+def _sink_and_spare() -> tuple[int, int]:
+    global _descriptors
+    if _descriptors is None:
         # Kept open for the life of the process; the file has no name, so nothing is left.
         with tempfile.TemporaryFile() as handle:
-            _sink = os.dup(handle.fileno())
-    return _sink
+            sink = os.dup(handle.fileno())
+        _descriptors = (sink, os.dup(sink))
+    return _descriptors
 
 
 def _printable(text: str) -> str:
@@ -96,31 +98,50 @@ class _Said:
         return out
 
 
-@contextmanager
-def decoder_output() -> Iterator[list[str]]:
-    """Keep what is written to standard error and warned while inside; yield the list of it.
+class _Capture:
+    """The context :func:`decoder_output` returns (a class: it is entered once per file)."""
+
+    def __init__(self) -> None:
+        self.said = _Said()
+        self.kept: list[str] = []
+        self.warnings = warnings.catch_warnings()
+        self.redirected = False
+
+    def __enter__(self) -> list[str]:
+        sink, spare = _sink_and_spare()
+        try:
+            os.dup2(2, spare)
+        except OSError:
+            pass  # no standard error at all: nothing C prints can reach a terminal
+        else:
+            os.dup2(sink, 2)
+            self.redirected = True
+        self.warnings.__enter__()
+        # Every warning, each time: pytest's "error" filter or the default "once per place"
+        # must not change what a file's record says.
+        warnings.simplefilter("always")
+        warnings.showwarning = self.said.show_warning
+        return self.kept
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.warnings.__exit__(None, None, None)
+        if self.redirected:
+            sink, spare = _sink_and_spare()
+            os.dup2(spare, 2)
+            written = os.lseek(sink, 0, os.SEEK_CUR)
+            if written:
+                text = os.pread(sink, min(written, _MAX_OUTPUT_BYTES), 0)
+                self.said.add(text.decode("utf-8", "replace"))
+                os.ftruncate(sink, 0)
+                os.lseek(sink, 0, os.SEEK_SET)
+        if self.said.counts:
+            self.kept.extend(self.said.lines())
+
+
+def decoder_output() -> AbstractContextManager[list[str]]:
+    """Keep what is written to standard error and warned while inside; give the list of it.
 
     The list is filled on leaving: distinct messages (Python warnings first, as
     ``"Category: text"``, then the C libraries' lines), at most MAX_MESSAGES of them.
     """
-    said = _Said()
-    kept: list[str] = []
-    sink = _sink_fd()
-    saved = os.dup(2)
-    os.dup2(sink, 2)
-    try:
-        with warnings.catch_warnings():
-            # Every warning, each time: pytest's "error" filter or the default "once per
-            # place" must not change what a file's record says.
-            warnings.simplefilter("always")
-            warnings.showwarning = said.show_warning
-            yield kept
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        written = os.lseek(sink, 0, os.SEEK_CUR)
-        if written:
-            said.add(os.pread(sink, min(written, _MAX_OUTPUT_BYTES), 0).decode("utf-8", "replace"))
-            os.ftruncate(sink, 0)
-            os.lseek(sink, 0, os.SEEK_SET)
-        kept.extend(said.lines())
+    return _Capture()
