@@ -110,13 +110,16 @@ class VideoFrames:
             count = 0
             first_time: float | None = None
             timestamp = 0.0
-            for frame in self._decoded(container, stream):
-                if first_time is None:
-                    first_time = frame.time
-                timestamp = _timestamp(frame.time, first_time, count, stream)
-                if count % step == 0:
-                    yield DecodedFrame(count, timestamp, _rgb(to_rgb, frame))
-                count += 1
+            try:
+                for frame in self._decoded(container, stream):
+                    if first_time is None:
+                        first_time = frame.time
+                    timestamp = _timestamp(frame.time, first_time, count, stream)
+                    if count % step == 0:
+                        yield DecodedFrame(count, timestamp, _rgb(to_rgb, frame))
+                    count += 1
+            except av.FFmpegError as exc:  # a decoded frame that cannot be converted to RGB
+                self.truncated = f"video frame {count} cannot be read: {exc}"
             if count == 0:
                 detail = f" ({self.truncated})" if self.truncated else ""
                 raise MediaError("decode", f"{path.name}: no video frame could be decoded{detail}")
