@@ -1,13 +1,17 @@
 """Opening the database: the SQLite file by default, PostgreSQL when configured.
 
 Migrations apply on first use, so a fresh data directory is ready without a separate step.
+Every run of migrations is one transaction taken by one process at a time: a process killed
+or failing midway leaves the schema and the data as they were, and a second process waits for
+the first, then finds the work done.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +19,22 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from vigil.config import Settings
+from vigil.store.models import Base
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The database holds evidence metadata: owner only. SQLite gives its WAL, shared-memory and
+# journal files the mode of the database file, so creating that one private covers them all.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+# First half of the PostgreSQL advisory lock key for migrations; the second is the schema's.
+_PG_MIGRATION_LOCK = 0x56494731
 
 
 class StoreError(Exception):
@@ -36,21 +50,51 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of an SQLite database URL, or None for an in-memory database."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 def _prepare_data_dir(data_dir: Path) -> None:
+    """Create the data directory owner-only.
+
+    A directory that already exists keeps its mode: the user chose it, and may share it on
+    purpose; only what Vigil creates is made private.
+    """
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        if not data_dir.is_dir():
+            with suppress(FileExistsError):  # another process created it a moment ago
+                data_dir.mkdir(mode=PRIVATE_DIR_MODE)
     except OSError as exc:
         raise StoreError(f"cannot create data directory {data_dir}: {exc.strerror}") from exc
+    if not data_dir.is_dir():
+        raise StoreError(f"data directory {data_dir} is not a directory")
     if not os.access(data_dir, os.W_OK | os.X_OK):
         raise StoreError(f"data directory {data_dir} is not writable")
+
+
+def _create_private_file(path: Path) -> None:
+    """Create ``path`` empty and owner-only unless it exists (an empty file is a valid,
+    empty SQLite database)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(f"cannot create database {path}: {exc.strerror}") from exc
 
 
 def make_engine(settings: Settings) -> Engine:
     """An engine for the configured database (creating the SQLite data directory)."""
     if settings.is_sqlite:
-        database = make_url(settings.database_url).database
-        if database and database != ":memory:":
-            _prepare_data_dir(Path(database).parent)
+        database = sqlite_file(settings.database_url)
+        if database is not None:
+            _prepare_data_dir(database.parent)
+            _create_private_file(database)
         engine = create_engine(settings.database_url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -73,9 +117,119 @@ def is_current(engine: Engine) -> bool:
     return current == heads
 
 
+@contextmanager
+def _exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created owner-only), waiting for any other holder.
+
+    The kernel drops the lock when its holder exits, even by ``kill -9``, so a killed
+    migration never leaves the data directory locked.
+    """
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+@contextmanager
+def _sqlite_transaction(url: URL) -> Iterator[Connection]:
+    """A connection to the SQLite file on which everything, DDL included, is one transaction.
+
+    Python's sqlite3 module begins a transaction only before INSERT, UPDATE and DELETE, so each
+    of Alembic's CREATE and ALTER statements would otherwise commit on its own. Here the
+    driver's transaction handling is off and the transaction is begun explicitly, IMMEDIATE so
+    that no other writer slips in once the schema version has been read. Foreign keys are off
+    while batch migrations rebuild tables (a DROP of a referenced table would otherwise delete
+    or refuse rows) and are checked before the commit, as SQLite prescribes for schema changes.
+    """
+    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, record)
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    try:
+        with engine.begin() as connection:
+            yield connection
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+            if broken is not None:
+                raise StoreError(
+                    f"migration of {url.database} would leave rows of table {broken[0]} "
+                    f"referring to missing rows of {broken[2]}; nothing was changed"
+                )
+    finally:
+        engine.dispose()
+
+
+def _refuse_unversioned_tables(connection: Connection) -> None:
+    """Refuse a database holding Vigil's tables without a schema version.
+
+    Vigil before migrations were atomic left this behind when killed during its first start;
+    migrating it would fail on the first CREATE TABLE, and guessing what it holds would be
+    worse than asking.
+    """
+    if MigrationContext.configure(connection).get_current_heads():
+        return
+    found = set(inspect(connection).get_table_names()) & set(Base.metadata.tables)
+    if found:
+        where = connection.engine.url.render_as_string(hide_password=True)
+        raise StoreError(
+            f"database {where} has Vigil tables ({', '.join(sorted(found))}) but no schema "
+            "version: an earlier first start was interrupted; move it aside (or drop those "
+            "tables) and run again"
+        )
+
+
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """The connection Alembic migrates on: its whole use is one transaction, and one process
+    at a time holds it.
+
+    The lock is taken before Alembic reads the schema version, so a process that waited finds
+    the migrations already applied and does nothing. SQLite: an exclusive lock on a file beside
+    the database. PostgreSQL: a transaction-scoped advisory lock per schema, released at commit,
+    rollback, or when a killed client's connection drops.
+    """
+    dialect = engine.dialect.name
+    database = sqlite_file(engine.url) if dialect == "sqlite" else None
+    if database is not None:
+        with (
+            _exclusive_lock(database.with_name(database.name + ".lock")),
+            _sqlite_transaction(engine.url) as connection,
+        ):
+            _refuse_unversioned_tables(connection)
+            yield connection
+        return
+    # An in-memory SQLite database dies with its process, so it needs neither lock nor care.
+    with engine.begin() as connection:
+        if dialect == "postgresql":
+            connection.execute(
+                text(
+                    "SELECT pg_advisory_xact_lock(:key, hashtext(coalesce(current_schema(), '')))"
+                ),
+                {"key": _PG_MIGRATION_LOCK},
+            )
+        _refuse_unversioned_tables(connection)
+        yield connection
+
+
 def upgrade(engine: Engine) -> None:
-    """Apply every migration the database lacks."""
+    """Apply every migration the database lacks, all or nothing."""
     command.upgrade(alembic_config(engine), "head")
+
+
+def _one_line(exc: Exception) -> str:
+    """The driver's own message for a database error, without SQLAlchemy's SQL dump."""
+    reason = exc.orig if isinstance(exc, DBAPIError) else exc
+    lines = str(reason).strip().splitlines()
+    return lines[0] if lines else type(reason).__name__
 
 
 class Store:
@@ -91,7 +245,7 @@ class Store:
             self.engine.dispose()
             if isinstance(exc, StoreError):
                 raise
-            raise StoreError(f"cannot open database {self.describe()}: {exc}") from exc
+            raise StoreError(f"cannot open database {self.describe()}: {_one_line(exc)}") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def describe(self) -> str:
