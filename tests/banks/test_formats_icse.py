@@ -187,3 +187,12 @@ def test_text_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
     path.write_bytes(f"{ICSE_HEADER}\n{MD5_A};;;;;;;;;".encode() + b"S\xe9rie;;;;;;\n")
     error = read_error(path)
     assert str(error) == f"{path}: line 2: is not UTF-8 text (byte 43)"
+
+
+def test_a_row_the_csv_module_cannot_read_is_one_error(tmp_path: Path) -> None:
+    # Found by the fuzz test: a carriage return before the header broke the csv module.
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b"\r" + ICSE_SAMPLE.encode())
+    error = read_error(path, "icse-csv")
+    assert error.location == "line 1"
+    assert "is not a readable ICSE row (new-line character seen in unquoted field" in str(error)

@@ -91,8 +91,8 @@ def _entry(cells: list[str]) -> KnownHash:
 
 def _rows(path: Path) -> Iterator[KnownHash]:
     reader = csv.reader((line for _, line in numbered_lines(path)), delimiter=";")
-    next(reader, None)  # the header, checked by read_icse
-    last_line = reader.line_num
+    last_line = 0
+    header = True  # the first row, checked by read_icse
     while True:
         try:
             cells = next(reader, None)
@@ -105,6 +105,9 @@ def _rows(path: Path) -> Iterator[KnownHash]:
         if cells is None:
             return
         number, last_line = last_line + 1, reader.line_num
+        if header:
+            header = False
+            continue
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) == len(ICSE_COLUMNS) + 1 and not cells[-1].strip():
