@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import socket
 import subprocess
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from alembic import command
+from sqlalchemy import func, insert, select, text
 
 from tests.banks.samples import hexes
 from vigil.banks import transfer
@@ -16,7 +18,8 @@ from vigil.banks.catalog import BankError, create_bank, delete_bank, list_banks
 from vigil.banks.formats import BankFormatError
 from vigil.banks.indexes import SignalIndexes
 from vigil.banks.transfer import ImportRunningError, export_bank, import_file
-from vigil.store.db import Store
+from vigil.config import Settings
+from vigil.store.db import Store, alembic_config, make_engine
 from vigil.store.models import Agency, BankEntry, BankImport, ImportStatus, utcnow
 
 CHUNK = 10
@@ -64,7 +67,7 @@ def test_readers_see_nothing_and_writers_wait_for_nothing_while_staging(store: S
         assert _stored(store) == count  # the chunks so far are written...
         assert _seen(store) == {"b": 0}  # ...yet nobody sees them
         with store.session() as session:
-            assert export_bank(session, "b", "hashlist", _NullOut()) == 0
+            assert export_bank(session, "b", "hashlist", io.BytesIO()) == 0
             assert [i.imports for i in list_banks(session)] == [[]]
         checks.append(count)
 
@@ -72,11 +75,6 @@ def test_readers_see_nothing_and_writers_wait_for_nothing_while_staging(store: S
     assert checks == [10, 20, 30, 35]
     assert outcome.entries == 35
     assert _seen(store) == {"b": 35}
-
-
-class _NullOut:
-    def write(self, data: bytes) -> int:
-        return len(data)
 
 
 def test_a_bad_record_after_several_chunks_leaves_nothing(store: Store) -> None:
@@ -200,3 +198,51 @@ def test_deleting_the_bank_during_an_import_stops_it_cleanly(store: Store) -> No
         import_file(store.session, path, "b", progress=delete_meanwhile)
     assert "nothing imported" in str(caught.value)
     assert _stored(store) == 0
+
+
+def test_migration_0003_keeps_every_entry_of_imports_that_raced(settings: Settings) -> None:
+    # Before 0003 the same file could be imported twice at once: the migration merges such
+    # imports so that (bank, file) can be unique, keeping every entry and what hangs off it.
+    engine = make_engine(settings)
+    try:
+        command.upgrade(alembic_config(engine), "0002")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO agency (code, name, created_at)"
+                    " VALUES ('L', 'l', CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO bank (name, agency_id, dissemination, category_scheme, created_at)"
+                    " VALUES ('b', 1, 'owner', 'VICS-US', CURRENT_TIMESTAMP)"
+                )
+            )
+            for file_hash in ("a", "a", "c"):
+                connection.execute(
+                    text(
+                        "INSERT INTO bank_import (bank_id, file_name, file_sha256, format, entries,"
+                        " imported_at) VALUES (1, 'f', :h, 'hashlist', 2, CURRENT_TIMESTAMP)"
+                    ),
+                    {"h": file_hash * 64},
+                )
+            for import_id in (1, 1, 2, 2, 3, 3):
+                connection.execute(
+                    text(
+                        "INSERT INTO bank_entry (bank_id, import_id, metadata) VALUES (1, :i, '{}')"
+                    ),
+                    {"i": import_id},
+                )
+        command.upgrade(alembic_config(engine), "head")
+        with engine.connect() as connection:
+            imports = connection.execute(
+                text("SELECT id, entries, status FROM bank_import ORDER BY id")
+            ).all()
+            entries = connection.execute(
+                text("SELECT import_id, COUNT(*) FROM bank_entry GROUP BY import_id ORDER BY 1")
+            ).all()
+        assert [tuple(row) for row in imports] == [(1, 4, "complete"), (3, 2, "complete")]
+        assert [tuple(row) for row in entries] == [(1, 4), (3, 2)]
+    finally:
+        engine.dispose()
