@@ -18,19 +18,22 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import ExitStack, closing
 from functools import partial
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, create_engine, inspect, text
 from typer.testing import CliRunner
 
 from tests.conftest import PostgresServer
 from vigil.cli.main import app
-from vigil.store.db import MIGRATIONS_DIR
+from vigil.config import Settings
+from vigil.store.db import MIGRATIONS_DIR, Store, alembic_config
 from vigil.store.models import Base
+from vigil.store.repo import case_by_reference, default_agency, seizure_by_name
 
 pytestmark = pytest.mark.slow
 
@@ -223,3 +226,67 @@ def test_postgres_first_migration_killed_at_many_moments(postgres_server: Postgr
             postgres_server.drop_schema(schema)
 
     assert_kills_hit_the_migration(kills)
+
+
+State = tuple[str, frozenset[str], list[str]]  # schema version, tables, case/seizure rows
+
+
+def populated_at_first_revision(settings: Settings) -> State:
+    """Cases and seizures in a database taken back to migration 0001; its state."""
+    store = Store(settings)
+    with store.session() as session:
+        agency = default_agency(session)
+        for reference in ("OP-1", "OP-2"):
+            case = case_by_reference(session, agency, reference)
+            seizure_by_name(session, case, "phone")
+            seizure_by_name(session, case, "laptop")
+    command.downgrade(alembic_config(store.engine), "0001")
+    store.close()
+    return state(settings)
+
+
+def state(settings: Settings) -> State:
+    engine = create_engine(settings.database_url)
+    with engine.connect() as connection:
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        tables = frozenset(inspect(connection).get_table_names())
+        found = connection.execute(
+            text(
+                "SELECT cases.reference, seizure.name FROM seizure"
+                " JOIN cases ON cases.id = seizure.case_id ORDER BY seizure.id"
+            )
+        ).all()
+    engine.dispose()
+    return version, tables, [f"{reference}/{name}" for reference, name in found]
+
+
+def test_later_migration_killed_on_a_populated_database(settings: Settings) -> None:
+    before = populated_at_first_revision(settings)
+    migrated = (head(), frozenset(EVERY_TABLE), before[2])
+    with ExitStack() as stack:
+        if settings.is_sqlite:
+            target = ("--data-dir", str(settings.data_dir))
+            migrating = partial(flock_held, settings.data_dir / "vigil.db.lock")
+        else:
+            target = ("--database-url", settings.database_url)
+            engine = create_engine(settings.database_url, isolation_level="AUTOCOMMIT")
+            stack.callback(engine.dispose)
+            watcher = stack.enter_context(engine.connect())
+            schema = watcher.execute(text("SELECT current_schema()")).scalar_one()
+            migrating = partial(migration_locked, watcher, schema)
+        _, lock_held = calibrate(spawn_upgrade(*target), migrating, migrating)
+        assert state(settings) == migrated
+
+        kills: list[tuple[str, bool, bool]] = []
+        for share in DURING[::2]:
+            populated_at_first_revision(settings)
+            process = spawn_upgrade(*target)
+            wait_until(migrating, process)
+            holding = kill_at(process, share * lock_held, migrating)
+            after = state(settings)
+            assert after in (before, migrated), f"a kill left {after}"
+            kills.append((f"lock+{share * lock_held * 1000:.0f}ms", holding, after == before))
+
+    assert_kills_hit_the_migration(kills)
+    recover_and_use(*target)
+    assert state(settings)[2] == before[2]
