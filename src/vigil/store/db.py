@@ -50,7 +50,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def sqlite_file(url: str | URL) -> Path | None:
+def _sqlite_file(url: str | URL) -> Path | None:
     """The file of an SQLite database URL, or None for an in-memory database."""
     database = make_url(url).database
     if not database or database == ":memory:" or database.startswith("file:"):
@@ -91,7 +91,7 @@ def _create_private_file(path: Path) -> None:
 def make_engine(settings: Settings) -> Engine:
     """An engine for the configured database (creating the SQLite data directory)."""
     if settings.is_sqlite:
-        database = sqlite_file(settings.database_url)
+        database = _sqlite_file(settings.database_url)
         if database is not None:
             _prepare_data_dir(database.parent)
             _create_private_file(database)
@@ -198,7 +198,7 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
     rollback, or when a killed client's connection drops.
     """
     dialect = engine.dialect.name
-    database = sqlite_file(engine.url) if dialect == "sqlite" else None
+    database = _sqlite_file(engine.url) if dialect == "sqlite" else None
     if database is not None:
         with (
             _exclusive_lock(database.with_name(database.name + ".lock")),
@@ -207,7 +207,7 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
             _refuse_unversioned_tables(connection)
             yield connection
         return
-    # An in-memory SQLite database dies with its process, so it needs neither lock nor care.
+    # An in-memory SQLite database lives and dies with one process: nothing to lock or leave.
     with engine.begin() as connection:
         if dialect == "postgresql":
             connection.execute(
