@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +10,18 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from vigil.cli.common import DatabaseUrl, DataDir, Output, err, fail, open_store, out, user_session
+from vigil.cli.common import (
+    DatabaseUrl,
+    DataDir,
+    Output,
+    err,
+    fail,
+    open_store,
+    out,
+    print_json,
+    shown,
+    user_session,
+)
 
 bank_app = typer.Typer(help="Hash banks: lists of known material.", no_args_is_help=True)
 
@@ -68,7 +78,7 @@ def list_(
             }
             for b in banks
         ]
-        out.print_json(json.dumps(rows))
+        print_json(rows)
         return
     table = Table(title="Banks")
     for column in ("name", "agency", "source", "dissemination", "scheme"):
@@ -76,7 +86,12 @@ def list_(
     table.add_column("entries", justify="right")
     for b in banks:
         table.add_row(
-            b.name, b.agency, b.source or "", b.dissemination, b.category_scheme, f"{b.entries:,}"
+            shown(b.name),
+            b.agency,
+            shown(b.source or ""),
+            b.dissemination,
+            b.category_scheme,
+            f"{b.entries:,}",
         )
     out.print(table)
 
@@ -94,9 +109,12 @@ def show(
     with user_session(data_dir, database_url, BankError) as session:
         info = describe_bank(session, bank_by_name(session, name))
     scheme = scheme_for(info.category_scheme)
+    # Names and sources come from imported files: shown escaped, never read as markup.
     out.print(
-        f"[bold]{info.name}[/] — owner {info.agency}, dissemination {info.dissemination}, "
-        f"source {info.source or 'not given'}, created {info.created_at:%Y-%m-%d}",
+        shown(
+            f"{info.name} — owner {info.agency}, dissemination {info.dissemination}, "
+            f"source {info.source or 'not given'}, created {info.created_at:%Y-%m-%d}"
+        ),
         highlight=False,
     )
     table = Table(title=f"Entries by category ({info.category_scheme})")
@@ -111,7 +129,7 @@ def show(
     for column in ("file", "format", "entries", "imported (UTC)"):
         imports.add_column(column)
     for file_name, fmt, count, at in info.imports:
-        imports.add_row(file_name, fmt, f"{count:,}", f"{at:%Y-%m-%d %H:%M}")
+        imports.add_row(shown(file_name), fmt, f"{count:,}", f"{at:%Y-%m-%d %H:%M}")
     out.print(imports)
 
 

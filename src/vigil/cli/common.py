@@ -12,6 +12,7 @@ from typing import Annotated, TextIO
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 from sqlalchemy.orm import Session
 
 from vigil.cli.failures import classify, explain, note_database, writing
@@ -49,6 +50,11 @@ def fail(message: str) -> typer.Exit:
     line = escape(printable(message))
     err.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
+
+
+def shown(value: str) -> Text:
+    """A table cell or line holding text from a seizure or a bank: escaped, not markup."""
+    return Text(printable(value))
 
 
 def print_json(data: object) -> None:

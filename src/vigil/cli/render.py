@@ -12,23 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
+from vigil.cli.common import shown
 from vigil.cli.failures import writing
 from vigil.ingest.summary import SeizureSummary
 from vigil.reports.errors import seizure_errors
-from vigil.reports.escape import printable
 from vigil.reports.render import headline, write_json
 from vigil.reports.triage import CLASSES, TriageReport
 
 if TYPE_CHECKING:
     from vigil.ingest.pipeline import IngestOutcome
     from vigil.store.db import Store
-
-
-def shown(value: str) -> Text:
-    """A table cell or line holding text from a seizure: escaped, not markup."""
-    return Text(printable(value))
 
 
 def print_summary(console: Console, summary: SeizureSummary, *, resumed: bool) -> None:
