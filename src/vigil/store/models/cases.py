@@ -1,0 +1,69 @@
+"""Who owns data and what it is filed under: agencies, cases, seizures and ingest runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vigil.store.models.base import Base, utcnow
+
+
+class Agency(Base):
+    """A police unit that owns data: an NCB, a specialised unit or the central unit."""
+
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Case(Base):
+    """An investigation, identified by its reference within the owning agency."""
+
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("agency_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    reference: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    agency: Mapped[Agency] = relationship()
+
+
+class Seizure(Base):
+    """One seized device or collection of media, within a case."""
+
+    __tablename__ = "seizure"
+    __table_args__ = (UniqueConstraint("case_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    case: Mapped[Case] = relationship()
+
+
+class IngestRun(Base):
+    """One ingest of a folder into a seizure; resumed runs keep their row."""
+
+    __tablename__ = "ingest_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seizure_id: Mapped[int] = mapped_column(ForeignKey("seizure.id"), index=True)
+    root_path: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    pdq_mode: Mapped[str] = mapped_column(String(20))
+    workers: Mapped[int] = mapped_column(Integer)
+    resumes: Mapped[int] = mapped_column(Integer, default=0)
+    files_total: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    seizure: Mapped[Seizure] = relationship()
