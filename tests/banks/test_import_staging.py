@@ -16,9 +16,9 @@ from tests.banks.samples import hexes
 from vigil.banks import transfer
 from vigil.banks.catalog import BankError, create_bank, delete_bank, list_banks
 from vigil.banks.formats import BankFormatError
-from vigil.banks.indexes import SignalIndexes
 from vigil.banks.transfer import ImportRunningError, export_bank, import_file
 from vigil.config import Settings
+from vigil.matching.indexes import SignalIndexes
 from vigil.store.db import Store, alembic_config, make_engine
 from vigil.store.models import Agency, BankEntry, BankImport, ImportStatus, utcnow
 

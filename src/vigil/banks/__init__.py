@@ -1,1 +1,1 @@
-"""Banks: lists of known hashes, their exchange formats, and matching seizures against them."""
+"""Banks: lists of known hashes, their exchange formats, import and export."""

@@ -70,7 +70,6 @@ def ingest(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Ingest a folder of seized media: hash, read metadata, store. Resumes if interrupted."""
-    from vigil.banks.matching import MatchSettings
     from vigil.cli.progress import IngestProgressBar
     from vigil.cli.render import print_ingest_json, print_summary, print_triage
     from vigil.ingest.budget import (
@@ -81,6 +80,7 @@ def ingest(
     )
     from vigil.ingest.pipeline import IngestInputError, IngestRequest
     from vigil.ingest.pipeline import ingest as run_ingest
+    from vigil.matching.matching import MatchSettings
 
     if pdq_mode not in ("fast", "reference"):
         raise fail(f"--pdq-mode must be fast or reference, not {pdq_mode!r}")

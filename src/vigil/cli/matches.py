@@ -51,7 +51,7 @@ def run(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Match a seizure again against every bank and other case (after importing a bank)."""
-    from vigil.banks.matching import MatchSettings, match_seizure
+    from vigil.matching.matching import MatchSettings, match_seizure
     from vigil.store.repo import NotFoundError, find_seizure
 
     try:
@@ -80,7 +80,7 @@ def list_(
     database_url: DatabaseUrl = None,
 ) -> None:
     """List a seizure's matches, with their review verdicts."""
-    from vigil.banks.listing import seizure_matches
+    from vigil.matching.listing import seizure_matches
     from vigil.store.repo import NotFoundError, find_seizure
 
     # A verdict that is not one of VERDICTS is a ValueError naming them.
@@ -117,7 +117,7 @@ def review(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Confirm or reject a match (or open it again)."""
-    from vigil.banks.review import ReviewError, review_match
+    from vigil.matching.review import ReviewError, review_match
 
     with user_session(data_dir, database_url, ReviewError) as session:
         review_match(session, match_id, verdict, reviewer=reviewer or getpass.getuser(), note=note)

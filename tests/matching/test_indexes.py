@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from vigil.banks.catalog import create_bank, delete_bank
-from vigil.banks.indexes import SignalIndexes
+from vigil.matching.indexes import SignalIndexes
 from vigil.store.db import Store
 from vigil.store.models import BankEntry, Media
 

@@ -22,13 +22,13 @@ from sqlalchemy import select
 
 from vigil.banks.catalog import create_bank
 from vigil.banks.formats import KnownHash, ListHeader, write_hashes
-from vigil.banks.matching import MatchSettings, _fit, queries
-from vigil.banks.review import ReviewError, review_match
 from vigil.banks.transfer import import_file
 from vigil.demo import videos
 from vigil.demo.edits import encode
 from vigil.demo.samples import load_sample_photo
 from vigil.ingest.pipeline import IngestOutcome, IngestRequest, ingest
+from vigil.matching.matching import MatchSettings, _fit, queries
+from vigil.matching.review import ReviewError, review_match
 from vigil.reports.triage import build_report
 from vigil.signals.crypto import hash_bytes
 from vigil.signals.pdq import pdq_reference
@@ -215,7 +215,7 @@ def test_rejected_match_no_longer_counts(
 
 
 def test_matching_again_adds_nothing(store: Store, two_seizures: tuple[IngestOutcome, ...]) -> None:
-    from vigil.banks.matching import match_seizure
+    from vigil.matching.matching import match_seizure
 
     a, _ = two_seizures
     with store.session() as session:

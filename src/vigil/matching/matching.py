@@ -19,9 +19,9 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
-from vigil.banks.indexes import SignalIndexes
 from vigil.banks.staging import visible_entries
 from vigil.index.pdq import PdqIndex, codes_from_hex
+from vigil.matching.indexes import SignalIndexes
 from vigil.signals import pdq, vpdq
 from vigil.signals.pdq_variants import UNLETTERBOXED, PdqVariants
 from vigil.store.insert import insert_ignoring_duplicates

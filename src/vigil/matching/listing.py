@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.banks.review import VERDICTS
+from vigil.matching.review import VERDICTS
 from vigil.store.models import Bank, BankEntry, Case, Match, Seizure, Sighting
 
 

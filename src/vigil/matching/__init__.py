@@ -1,0 +1,1 @@
+"""Matching: media found to be known items or other seizures' media, and the review of it."""
