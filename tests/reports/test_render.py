@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vigil.ingest.summary import SeizureSummary
 from vigil.reports.render import FORMATS, render
+from vigil.reports.summary import SeizureSummary
 from vigil.reports.triage import NewMedia, SeriesFound, TriageReport
 
 

@@ -15,9 +15,9 @@ from rich.table import Table
 
 from vigil.cli.common import shown
 from vigil.cli.failures import writing
-from vigil.ingest.summary import SeizureSummary
 from vigil.reports.errors import seizure_errors
 from vigil.reports.render import headline, write_json
+from vigil.reports.summary import SeizureSummary
 from vigil.reports.triage import CLASSES, TriageReport
 
 if TYPE_CHECKING:

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 from vigil.ingest.budget import MemoryPlan, default_memory_budget, plan_memory
 from vigil.ingest.pool import WorkerPool
 from vigil.ingest.records import FileResult, FileTask
-from vigil.ingest.summary import SeizureSummary
 from vigil.ingest.walk import walk
 from vigil.ingest.worker import PdqMode, WorkerOptions
 from vigil.ingest.writer import crashed_paths, done_paths, write_results
 from vigil.matching.matching import MatchSettings, MatchStats, match_seizure
+from vigil.reports.summary import SeizureSummary
 from vigil.reports.triage import TriageReport, build_report
 from vigil.store.db import Store
 from vigil.store.models import IngestRun, Seizure, utcnow

@@ -23,8 +23,8 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from vigil.banks.formats.categories import SCHEMES
-from vigil.ingest.summary import SeizureSummary, summarize_seizure
 from vigil.matching.matching import queries
+from vigil.reports.summary import SeizureSummary, summarize_seizure
 from vigil.signals import pdq, vpdq
 from vigil.store.models import Bank, BankEntry, Case, Match, Media, Seizure, Sighting, utcnow
 

@@ -12,8 +12,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from vigil import __version__
-from vigil.ingest.summary import summarize_seizure
 from vigil.reports.escape import printable_value
+from vigil.reports.summary import summarize_seizure
 from vigil.store.db import Store
 from vigil.store.models import Case, IngestRun, Seizure
 
