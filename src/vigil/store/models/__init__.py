@@ -6,12 +6,23 @@ Every model is importable from here; importing this package registers every tabl
 
 from vigil.store.models.banks import Bank, BankEntry, BankImport, ImportStatus
 from vigil.store.models.base import Base, utcnow
-from vigil.store.models.cases import Agency, Case, IngestRun, Seizure
+from vigil.store.models.cases import Case, IngestRun, Seizure
 from vigil.store.models.matches import Match
 from vigil.store.models.media import IngestError, Media, Sighting
+from vigil.store.models.sharing import (
+    Agency,
+    AgencyKind,
+    ApiToken,
+    LoginFailure,
+    Role,
+    Scope,
+    User,
+)
 
 __all__ = [
     "Agency",
+    "AgencyKind",
+    "ApiToken",
     "Bank",
     "BankEntry",
     "BankImport",
@@ -20,9 +31,13 @@ __all__ = [
     "ImportStatus",
     "IngestError",
     "IngestRun",
+    "LoginFailure",
     "Match",
     "Media",
+    "Role",
+    "Scope",
     "Seizure",
     "Sighting",
+    "User",
     "utcnow",
 ]

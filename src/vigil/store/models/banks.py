@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigil.store.models.base import Base, utcnow
-from vigil.store.models.cases import Agency
+from vigil.store.models.sharing import Agency
 
 
 class Bank(Base):

@@ -1,4 +1,4 @@
-"""Who owns data and what it is filed under: agencies, cases, seizures and ingest runs."""
+"""What data is filed under: cases, seizures and ingest runs (agencies are in ``sharing``)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigil.store.models.base import Base, utcnow
-
-
-class Agency(Base):
-    """A police unit that owns data: an NCB, a specialised unit or the central unit."""
-
-    __tablename__ = "agency"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+from vigil.store.models.sharing import Agency
 
 
 class Case(Base):
