@@ -162,7 +162,8 @@ def _closest(copy: PdqVariants, target_hex: str) -> tuple[str, int]:
 
 def _plain(mode: str) -> Callable[[Hashes, Hashes], int]:
     def distance(copy: Hashes, original: Hashes) -> int:
-        return compare(copy.variants[mode].hash.hex, original.variants[mode].hash.hex).distance
+        found = compare(copy.variants[mode].hash.hex, original.variants[mode].hash.hex)
+        return int(found.distance)
 
     return distance
 

@@ -184,7 +184,7 @@ def measure(paths: Iterable[Path], repeats: int, *, pipeline: bool) -> Measureme
         data = path.read_bytes()
         reference = hash_image_bytes(data, "reference")
         fast = hash_image_bytes(data, "fast")
-        result.distances.append(compare(reference.hex, fast.hex).distance)
+        result.distances.append(int(compare(reference.hex, fast.hex).distance))
         result.reference_ms.append(best_ms(reference_hash, data, repeats))
         result.fast_ms.append(best_ms(fast_hash, data, repeats))
         if pipeline:

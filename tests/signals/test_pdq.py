@@ -13,10 +13,10 @@ from PIL import Image
 
 from tests import imagegen
 from vigil.media.errors import MediaError
+from vigil.signals.base import Comparison
 from vigil.signals.pdq import (
     MATCH_THRESHOLD,
     HashMode,
-    PdqComparison,
     PdqHash,
     compare,
     get_examples,
@@ -62,7 +62,7 @@ def vectors(conformance_data: Path) -> list[Vector]:
 
 
 def distance(a: PdqHash, b: PdqHash) -> int:
-    return compare(a.hex, b.hex).distance
+    return int(compare(a.hex, b.hex).distance)
 
 
 def rgb_hash(pixels: np.ndarray) -> str:
@@ -170,10 +170,10 @@ def test_unknown_mode_is_refused() -> None:
 
 def test_compare_counts_differing_bits() -> None:
     zero = "0" * 64
-    assert compare(zero, zero) == PdqComparison(0, True)
-    assert compare(zero, "f" * 8 + "0" * 56) == PdqComparison(32, False)
-    assert compare(zero, "f" * 7 + "e" + "0" * 56) == PdqComparison(MATCH_THRESHOLD, True)
-    assert compare(zero, "f" * 64, threshold=256) == PdqComparison(256, True)
+    assert compare(zero, zero) == Comparison(matched=True, distance=0)
+    assert compare(zero, "f" * 8 + "0" * 56) == Comparison(matched=False, distance=32)
+    assert compare(zero, "f" * 7 + "e" + "0" * 56) == Comparison(True, MATCH_THRESHOLD)
+    assert compare(zero, "f" * 64, threshold=256) == Comparison(matched=True, distance=256)
 
 
 def test_hex_is_validated_and_canonicalised() -> None:

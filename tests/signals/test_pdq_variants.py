@@ -48,7 +48,7 @@ TRANSPOSES = {
 
 
 def bits_apart(a_hex: str, b_hex: str) -> int:
-    return compare(a_hex, b_hex).distance
+    return int(compare(a_hex, b_hex).distance)
 
 
 def reference_dihedral(pixels: np.ndarray) -> dict[str, str]:

@@ -19,6 +19,7 @@ from vigil.reports.errors import seizure_errors
 from vigil.reports.render import headline, write_json
 from vigil.reports.summary import SeizureSummary
 from vigil.reports.triage import CLASSES, TriageReport
+from vigil.signals.registry import PDQ
 
 if TYPE_CHECKING:
     from vigil.ingest.pipeline import IngestOutcome
@@ -58,7 +59,8 @@ def print_triage(console: Console, triage: TriageReport) -> None:
     console.print(table)
     if triage.low_quality_pictures or triage.low_quality_frames:
         console.print(
-            f"not fuzzy-matched (PDQ quality < 50): {triage.low_quality_pictures:,} pictures, "
+            f"not fuzzy-matched (PDQ quality < {PDQ.quality_floor}): "
+            f"{triage.low_quality_pictures:,} pictures, "
             f"{triage.low_quality_frames:,} video frames",
             highlight=False,
         )

@@ -13,12 +13,14 @@ from typing import NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
-#: Bytes in one PDQ hash.
-CODE_BYTES = 32
-#: 64-bit words in one PDQ hash.
-CODE_WORDS = 4
+from vigil.signals.registry import PDQ
+
 #: Hex digits in one PDQ hash.
-HEX_DIGITS = 2 * CODE_BYTES
+HEX_DIGITS = PDQ.hex_digits
+#: Bytes in one PDQ hash.
+CODE_BYTES = HEX_DIGITS // 2
+#: 64-bit words in one PDQ hash.
+CODE_WORDS = CODE_BYTES // 8
 #: Bits in one PDQ hash: the largest possible distance.
 CODE_BITS = 8 * CODE_BYTES
 # Rows compared per step of a brute-force scan: its temporary arrays (about 50 bytes a row)
@@ -56,8 +58,10 @@ def codes_from_hex(hexes: Sequence[str]) -> Codes:
 def _raise_first_bad(hexes: Sequence[str]) -> NoReturn:
     for position, value in enumerate(hexes):
         if not _is_hex_code(value):
-            raise ValueError(f"not a PDQ hash (64 hex digits) at position {position}: {value!r}")
-    raise ValueError("not PDQ hashes (64 hex digits each)")  # unreachable: one value is bad
+            raise ValueError(
+                f"not {PDQ.noun} ({HEX_DIGITS} hex digits) at position {position}: {value!r}"
+            )
+    raise ValueError(f"not PDQ hashes ({HEX_DIGITS} hex digits each)")  # unreachable
 
 
 def _is_hex_code(value: object) -> bool:

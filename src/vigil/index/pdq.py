@@ -39,11 +39,12 @@ from vigil.index.codes import (
     scan_many,
 )
 from vigil.index.table import MAX_LOOKUP_RADIUS, ChunkTable
+from vigil.signals.registry import PDQ
 
 __all__ = ["DEFAULT_RADIUS", "PdqIndex", "codes_from_hex"]
 
 #: PDQ's usual match threshold, in bits.
-DEFAULT_RADIUS = 31
+DEFAULT_RADIUS = PDQ.default_threshold
 # The tail is merged into the table when it outgrows this: scanning 8,192 hashes takes
 # 40-60 microseconds (16,384: 80-100, 32,768: about 200, as it no longer fits in cache).
 _TAIL_MAX = 8192

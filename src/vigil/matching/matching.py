@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 from vigil.banks.staging import visible_entries
 from vigil.index.pdq import PdqIndex, codes_from_hex
 from vigil.matching.indexes import SignalIndexes
-from vigil.signals import pdq, vpdq
+from vigil.signals import vpdq
 from vigil.signals.pdq_variants import UNLETTERBOXED, PdqVariants
+from vigil.signals.registry import EXACT, PDQ, VPDQ
 from vigil.store.insert import insert_ignoring_duplicates
 from vigil.store.models import BankEntry, Match, Media, Sighting
 
-EXACT_SIGNALS = ("sha256", "sha1", "md5")
+EXACT_SIGNALS = tuple(s.name for s in EXACT)
 # Pictures read and matched at a time, so a seizure of millions never sits in memory at once.
 _CHUNK = 5000
 
@@ -36,9 +37,9 @@ _CHUNK = 5000
 class MatchSettings:
     """Thresholds of fuzzy matching (defaults: Meta's recommended values)."""
 
-    pdq_radius: int = pdq.MATCH_THRESHOLD
-    quality_threshold: int = pdq.QUALITY_THRESHOLD
-    vpdq_share: float = vpdq.MATCH_SHARE
+    pdq_radius: int = PDQ.default_threshold
+    quality_threshold: int = PDQ.quality_floor
+    vpdq_share: float = VPDQ.default_threshold
 
     def __post_init__(self) -> None:
         if not 0 <= self.pdq_radius <= 128:
@@ -223,7 +224,7 @@ def _pdq_findings(
 ) -> None:
     """Store the seizure's PDQ matches, reading its pictures a chunk at a time."""
     local = _seen_only_here(session, seizure_id)
-    known = _linked_from_elsewhere(session, seizure_id, "pdq")
+    known = _linked_from_elsewhere(session, seizure_id, PDQ.name)
     others = _others_seen(session, seizure_id)
     columns = (Media.id, Media.pdq, Media.pdq_quality, Media.pdq_variants)
     pictures = select(*columns).where(Media.pdq.is_not(None), _in_seizure(seizure_id))
@@ -244,14 +245,14 @@ def _pdq_findings(
                 stats.low_quality_pictures += 1
             labelled += [(row.id, label, hex_digits) for label, hex_digits in found]
         rows = [
-            _finding(media_id, "pdq", entry=entry_id, distance=distance, variant=label)
+            _finding(media_id, PDQ.name, entry=entry_id, distance=distance, variant=label)
             for (media_id, entry_id), (distance, label) in _best_hits(
                 indexes.banks, labelled, settings.pdq_radius
             ).items()
         ]
         if others:
             rows += [
-                _finding(media_id, "pdq", media=other, distance=distance, variant=label)
+                _finding(media_id, PDQ.name, media=other, distance=distance, variant=label)
                 for (media_id, other), (distance, label) in _best_hits(
                     indexes.pictures, labelled, settings.pdq_radius
                 ).items()
@@ -275,7 +276,7 @@ def _vpdq_findings(
         session.scalars(select(Media).where(Media.kind == "video", _in_seizure(seizure_id)))
     )
     local = _seen_only_here(session, seizure_id)
-    known = _linked_from_elsewhere(session, seizure_id, "vpdq")
+    known = _linked_from_elsewhere(session, seizure_id, VPDQ.name)
     rows = []
     for video in videos:
         all_frames = vpdq.from_json(video.vpdq or [])
@@ -300,7 +301,7 @@ def _vpdq_findings(
                 rows.append(
                     _finding(
                         video.id,
-                        "vpdq",
+                        VPDQ.name,
                         media=other,
                         query_share=round(shares.a_in_b, 4),
                         target_share=round(shares.b_in_a, 4),

@@ -22,6 +22,7 @@ from jinja2 import Environment, select_autoescape
 from vigil.reports.errors import FileError
 from vigil.reports.escape import csv_cell, printable, printable_value
 from vigil.reports.triage import CLASS_LABELS, CLASSES, TriageReport
+from vigil.signals.registry import PDQ
 
 FORMATS = ("text", "json", "csv", "html")
 #: Failed files listed by the text and HTML reports unless asked for more.
@@ -115,7 +116,8 @@ def _text_lines(
     yield from (f"{label:<26}{n:>10,}  {share:6.1f}%" for label, n, share in headline(report))
     if report.low_quality_pictures or report.low_quality_frames:
         yield (
-            f"not fuzzy-matched (PDQ quality < 50): {report.low_quality_pictures:,} pictures, "
+            f"not fuzzy-matched (PDQ quality < {PDQ.quality_floor}): "
+            f"{report.low_quality_pictures:,} pictures, "
             f"{report.low_quality_frames:,} video frames"
         )
     for title, counts in (
@@ -222,5 +224,6 @@ def write_html(
             victim=_victim,
             errors=islice(errors, errors_shown),
             more_hint=_MORE,
+            quality_floor=PDQ.quality_floor,
         )
     )

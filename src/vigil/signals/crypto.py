@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO, NamedTuple
+from pathlib import Path
+from typing import BinaryIO
 
 from vigil.media.errors import MediaError
+from vigil.signals.base import ANY_FILE, Comparison, ContentKind, SignalExamples, parse_hex
 
 CHUNK_BYTES = 1 << 20
 """Default read size for ``hash_stream``: large enough that per-call overhead vanishes."""
@@ -62,69 +64,87 @@ def hash_stream(f: BinaryIO, chunk: int = CHUNK_BYTES) -> tuple[CryptoHashes, in
     return CryptoHashes(md5.hexdigest(), sha1.hexdigest(), sha256.hexdigest()), size
 
 
-class Comparison(NamedTuple):
-    """How two signal values compare: whether they match, and how far apart they are."""
-
-    match: bool
-    distance: int
+def hash_file(path: Path) -> CryptoHashes:
+    """MD5, SHA-1 and SHA-256 of the file at ``path``; MediaError("read", ...) if unreadable."""
+    try:
+        with path.open("rb") as f:
+            return hash_stream(f)[0]
+    except OSError as e:
+        raise MediaError("read", f"cannot read {path}: {e.strerror or e}") from e
 
 
 @dataclass(frozen=True, slots=True)
 class CryptoSignalType:
-    """One exact-match hash as a signal type: what it applies to, how to compare, examples."""
+    """One cryptographic hash as a signal type (see :class:`vigil.signals.base.SignalType`).
+
+    Two values match only when equal: ``default_threshold`` is 0 and a difference is
+    distance 1 (the digests say nothing about how different the files are).
+    """
 
     name: str
-    hex_length: int
+    title: str
+    noun: str
+    hex_digits: int
     pick: Callable[[CryptoHashes], str]
-    examples: tuple[tuple[bytes, str], ...]
-    content_kinds: frozenset[str] = frozenset({"image", "video", "other"})
+    contents: tuple[tuple[bytes, str], ...]
+    content: frozenset[ContentKind] = ANY_FILE
+    exact: bool = True
+    quality_floor: int | None = None
+    default_threshold: int = 0
 
-    def applies_to(self, kind: str) -> bool:
-        """Whether files of ``kind`` get this signal (any file does: it hashes raw bytes)."""
-        return kind in self.content_kinds
-
-    def validate(self, value: str) -> str:
+    def parse(self, value: object) -> str:
         """``value`` as lower-case hex; ``ValueError`` naming the problem if it is not one."""
-        normal = value.strip().lower()
-        if len(normal) != self.hex_length or not all(c in "0123456789abcdef" for c in normal):
-            raise ValueError(
-                f"not a {self.name} hash: expected {self.hex_length} hex digits, got {value!r}"
-            )
-        return normal
+        return parse_hex(value, self.hex_digits, self.noun)
 
-    def compare(self, a: str, b: str) -> Comparison:
-        """Exact comparison: distance 0 on a match, 1 otherwise."""
-        same = self.validate(a) == self.validate(b)
-        return Comparison(match=same, distance=0 if same else 1)
+    def dump(self, value: str) -> str:
+        """The hex digits themselves."""
+        return value
 
-    def get_examples(self) -> tuple[tuple[bytes, str], ...]:
-        """Known (content, hex digest) pairs, for tests and demos."""
-        return self.examples
+    def compute(self, path: Path) -> str:
+        """This hash of the file at ``path`` (read once, in chunks)."""
+        return self.pick(hash_file(path))
+
+    def compare(self, a: str, b: str, threshold: int | float | None = None) -> Comparison:
+        """Exact comparison: distance 0 on a match, 1 otherwise (``threshold`` is moot)."""
+        same = self.parse(a) == self.parse(b)
+        return Comparison(matched=same, distance=0 if same else 1)
+
+    def get_examples(self) -> SignalExamples[str]:
+        """The published test vectors: each digest only matches itself."""
+        return SignalExamples(
+            groups=tuple((digest,) for _, digest in self.contents), contents=self.contents
+        )
 
 
 SHA256 = CryptoSignalType(
     name="sha256",
-    hex_length=64,
+    title="SHA-256",
+    noun="a SHA-256",
+    hex_digits=64,
     pick=lambda h: h.sha256,
-    examples=(
+    contents=(
         (b"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         (b"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
     ),
 )
 SHA1 = CryptoSignalType(
     name="sha1",
-    hex_length=40,
+    title="SHA-1",
+    noun="a SHA-1",
+    hex_digits=40,
     pick=lambda h: h.sha1,
-    examples=(
+    contents=(
         (b"", "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
         (b"abc", "a9993e364706816aba3e25717850c26c9cd0d89d"),
     ),
 )
 MD5 = CryptoSignalType(
     name="md5",
-    hex_length=32,
+    title="MD5",
+    noun="an MD5",
+    hex_digits=32,
     pick=lambda h: h.md5,
-    examples=(
+    contents=(
         (b"", "d41d8cd98f00b204e9800998ecf8427e"),
         (b"abc", "900150983cd24fb0d6963f7d28e17f72"),
     ),

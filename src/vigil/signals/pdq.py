@@ -16,9 +16,9 @@ Two ways to hash, one hash format:
 same decode.
 """
 
-import re
+import io
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import numpy as np
 import pdqhash
@@ -29,15 +29,13 @@ from vigil.media.errors import MediaError
 from vigil.media.image import DEFAULT_MAX_PIXELS, decode_image, open_image_header
 from vigil.signals.pdq_fast import REFERENCE_SIDE, LumaPicture, pdq_hex
 
-NAME = "pdq"
-#: The kinds of content this signal applies to.
-CONTENT_TYPES = frozenset({"image"})
-#: Two hashes at most this many bits apart are the same picture (Meta's recommended value).
-MATCH_THRESHOLD = 31
-#: Hashes of quality below this come from flat pictures and should not be matched on.
-QUALITY_THRESHOLD = 50
-HEX_LENGTH = 64
-_HEX_DIGITS = re.compile(f"[0-9a-f]{{{HEX_LENGTH}}}")
+# The facts of the signal (name, radius, quality floor, hex form) and comparing two hashes
+# are defined in its light signal-type module; named here too for the hashing code's users.
+from vigil.signals.pdq_signal import MATCH_THRESHOLD as MATCH_THRESHOLD
+from vigil.signals.pdq_signal import QUALITY_THRESHOLD as QUALITY_THRESHOLD
+from vigil.signals.pdq_signal import compare as compare
+from vigil.signals.pdq_signal import get_examples as get_examples
+from vigil.signals.pdq_signal import validate_hex as validate_hex
 
 #: The fast path asks the JPEG decoder for at least this many pixels a side, so each of the
 #: reference's 512 samples along a side comes from its own (averaged) block of pixels.
@@ -64,40 +62,6 @@ class PdqHash:
     def reliable(self) -> bool:
         """Whether the picture had enough detail for the hash to be matched on."""
         return self.quality >= QUALITY_THRESHOLD
-
-
-class PdqComparison(NamedTuple):
-    """How far apart two PDQ hashes are, and whether that counts as a match."""
-
-    distance: int
-    matched: bool
-
-
-def validate_hex(value: str) -> str:
-    """Return ``value`` as a canonical PDQ hex string; ValueError if it is not one."""
-    canonical = value.strip().lower()
-    if _HEX_DIGITS.fullmatch(canonical) is None:
-        raise ValueError(f"not a PDQ hash (64 hex digits): {value!r}")
-    return canonical
-
-
-def compare(a_hex: str, b_hex: str, *, threshold: int = MATCH_THRESHOLD) -> PdqComparison:
-    """Hamming distance between two PDQ hashes, matched when it is at most ``threshold``."""
-    distance = (int(validate_hex(a_hex), 16) ^ int(validate_hex(b_hex), 16)).bit_count()
-    return PdqComparison(distance, distance <= threshold)
-
-
-def get_examples() -> list[str]:
-    """Known PDQ hashes for tests and demos.
-
-    Meta's published hashes of its benign bridge photograph: the original, then versions
-    with raised saturation and heavy sharpening (a few bits away, so they match).
-    """
-    return [
-        "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22",
-        "d8f8f0cee0f4a84f0637022a038f67f0b36e2ed596631e1d33e6339c4e9c9b22",
-        "d0f8f0cec0f4a84f0e370a22238f67f0b36a2ef596231e1d73e6a39c4e9c9b22",
-    ]
 
 
 def _wide_grey(img: Image.Image) -> NDArray[np.uint8]:
@@ -241,3 +205,13 @@ def hash_image_bytes(
     """
     picture, reference = decode_for_hashing(open_image_header(data, max_pixels=max_pixels), mode)
     return reference or PdqHash(*pdq_hex(picture))
+
+
+def example_png() -> bytes:
+    """A small generated picture (rings on a ramp) as PNG, whose PDQ is in the examples."""
+    rows, columns = np.mgrid[0:96, 0:128].astype(np.float64)
+    rings = np.sin(np.hypot(rows - 40, columns - 70) / 5.0)
+    grey = np.clip(64 + columns + 60 * rings, 0, 255).astype(np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(grey, mode="L").save(out, format="PNG")
+    return out.getvalue()

@@ -25,18 +25,14 @@ from numpy.typing import NDArray
 
 from vigil.media.errors import MediaError
 from vigil.media.video import DecodedFrame, VideoFrames
-from vigil.signals import pdq
+from vigil.signals import pdq_signal
 
-NAME = "vpdq"
-#: The kinds of content this signal applies to.
-CONTENT_TYPES = frozenset({"video"})
-#: Two frames at most this many bits apart are the same picture (PDQ's threshold).
-PDQ_MATCH_THRESHOLD = pdq.MATCH_THRESHOLD
-#: Frames of quality below this are flat (black, fades) and are not matched on.
-QUALITY_THRESHOLD = pdq.QUALITY_THRESHOLD
-#: Share of the query video's frames that must match for the videos to count as a match
-#: (python-threatexchange's query-match threshold of 80 %).
-MATCH_SHARE = 0.8
+# The facts of the signal are defined in its light signal-type module; named here too for
+# the hashing code's users.
+from vigil.signals.vpdq_signal import MATCH_SHARE as MATCH_SHARE
+from vigil.signals.vpdq_signal import PDQ_MATCH_THRESHOLD as PDQ_MATCH_THRESHOLD
+from vigil.signals.vpdq_signal import QUALITY_THRESHOLD as QUALITY_THRESHOLD
+
 #: Ingest's default sampling: one frame per second of video.
 DEFAULT_SECONDS_PER_FRAME = 1.0
 #: A frame this many bits or fewer from the last kept frame adds nothing and is collapsed.
@@ -224,7 +220,7 @@ def _frame_from_json(index: int, entry: object) -> VpdqFrame:
     )
     if not valid:
         raise ValueError(f"vPDQ frame {index} has a bad value: {entry!r}")
-    return VpdqFrame(frame_number, float(timestamp), quality, pdq.validate_hex(hex_digits))
+    return VpdqFrame(frame_number, float(timestamp), quality, pdq_signal.validate_hex(hex_digits))
 
 
 def _distance(a_hex: str, b_hex: str) -> int:

@@ -14,13 +14,16 @@ from pathlib import Path
 from vigil.banks.formats.errors import BankFormatError
 from vigil.banks.formats.icse import is_icse_header
 from vigil.banks.formats.textlines import open_list
+from vigil.signals.base import HEX_DIGIT
+from vigil.signals.registry import HEX_SIGNALS, PDQ
 
 #: The formats Vigil reads and writes, by the names users give them.
 FORMATS: tuple[str, ...] = ("vics", "icse-csv", "hashlist", "te-pdq")
 PEEK_BYTES = 8192
 _VICS_KEY = re.compile(r'"(?:@odata\.context|odata\.metadata)"\s*:')
-_TE_PDQ = re.compile(r"[0-9a-f]{64}\s*,", re.IGNORECASE)
-_HASHLIST = re.compile(r"(?:md5|sha1|sha256|pdq|photodna)\s*:.*|[0-9a-f]+", re.IGNORECASE)
+_TE_PDQ = re.compile(rf"{HEX_DIGIT}{{{PDQ.hex_digits}}}\s*,", re.IGNORECASE)
+_PREFIX_NAMES = "|".join([*(s.name for s in HEX_SIGNALS), "photodna"])
+_HASHLIST = re.compile(rf"(?:{_PREFIX_NAMES})\s*:.*|{HEX_DIGIT}+", re.IGNORECASE)
 
 
 def detect_format(path: Path) -> str:

@@ -6,21 +6,15 @@ FieldError; the format readers add the file and the record and raise BankFormatE
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from vigil.banks.formats.errors import BankFormatError
 from vigil.banks.formats.records import KnownHash
+from vigil.signals.base import hex_problem
+from vigil.signals.registry import SIGNAL_TYPES
 
-_HEX = re.compile(r"[0-9a-f]*")
-_NOT_HEX = re.compile(r"[^0-9a-f]")
-# (digits, how a message names it) per hex signal of KnownHash.
-HEX_KINDS = {
-    "md5": (32, "an MD5"),
-    "sha1": (40, "a SHA-1"),
-    "sha256": (64, "a SHA-256"),
-    "pdq": (64, "a PDQ hash"),
-}
+# (digits, how a message names it) per hex signal of KnownHash, resolved once.
+HEX_KINDS = {s.name: (s.hex_digits, s.noun) for s in SIGNAL_TYPES if s.hex_digits is not None}
 _TRUE = frozenset({"true", "y", "yes", "1"})
 _FALSE = frozenset({"false", "n", "no", "0"})
 
@@ -47,14 +41,10 @@ def hex_hash(value: object, kind: str, field: str) -> str | None:
     if not isinstance(value, str):
         raise FieldError(field, value, f"is not {name} (expected text of {digits} hex digits)")
     text = value.strip().lower()
-    if len(text) == digits and _HEX.fullmatch(text):
+    problem = hex_problem(text, digits)
+    if problem is None:
         return text
-    if len(text) != digits:
-        reason = f"is not {name} ({digits} hex digits, got {len(text)})"
-    else:
-        wrong = _NOT_HEX.search(text)
-        reason = f"is not {name} ({digits} hex digits; {wrong and wrong.group()!r} is not one)"
-    raise FieldError(field, value, reason)
+    raise FieldError(field, value, f"is not {name} ({problem})")
 
 
 def flag(value: object, field: str) -> bool | None:

@@ -26,10 +26,21 @@ from typing import Any, BinaryIO
 from vigil.banks.formats.fields import FieldError, hex_hash, quality
 from vigil.banks.formats.records import KnownHash, ListHeader
 from vigil.banks.formats.textlines import data_lines, open_list
+from vigil.signals.registry import EXACT, HEX_SIGNALS
 
+# The hex signals a list may name: the exact hashes shortest first, then the others (PDQ).
+_LISTED = sorted(HEX_SIGNALS, key=lambda s: (not s.exact, s.hex_digits or 0))
 # Field names as messages show them, per prefix of a plain list.
-_PREFIXES = {"md5": "MD5", "sha1": "SHA1", "sha256": "SHA256", "pdq": "PDQ", "photodna": "PhotoDNA"}
-_BY_LENGTH = {32: "md5", 40: "sha1", 64: "sha256"}
+_PREFIXES = {**{s.name: s.name.upper() for s in _LISTED}, "photodna": "PhotoDNA"}
+# A bare hex hash is an exact hash, told apart by its length (a PDQ hash needs its prefix).
+_BY_LENGTH = {s.hex_digits: s.name for s in EXACT}
+_SHORTEST, *_LONGER = (s for s in _LISTED if s.exact)
+_LENGTHS = ", ".join(
+    [
+        f"{_SHORTEST.title} has {_SHORTEST.hex_digits} hex digits",
+        *(f"{s.title} {s.hex_digits}" for s in _LONGER),
+    ]
+)
 
 
 def _plain_entry(line: str) -> KnownHash:
@@ -48,7 +59,7 @@ def _plain_entry(line: str) -> KnownHash:
             raise FieldError(
                 "hash",
                 line,
-                f"is not a hash (MD5 has 32 hex digits, SHA-1 40, SHA-256 64; got {len(line)})",
+                f"is not a hash ({_LENGTHS}; got {len(line)})",
             )
         kind, value = found, line
     if kind == "photodna":

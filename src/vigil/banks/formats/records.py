@@ -6,8 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from vigil.signals.registry import HEX_SIGNALS
+
 #: The fields of KnownHash that are signals: an entry must carry at least one of them.
-SIGNAL_FIELDS = ("md5", "sha1", "sha256", "pdq", "photodna")
+#: PhotoDNA is kept as given but never computed or compared, so it is not a signal type.
+SIGNAL_FIELDS = (*(s.name for s in HEX_SIGNALS), "photodna")
 
 
 @dataclass(frozen=True)
