@@ -68,6 +68,8 @@ def test_text_lists_classes_and_new_media() -> None:
     assert "Series <A>" in text
     assert "victim identified" in text
     assert "DCIM/<IMG_1>.jpg" in text
+    # The quality floor named is the one matching applies (the registry's).
+    assert "not fuzzy-matched (PDQ quality < 50): 1 pictures, 3 video frames" in text
 
 
 def test_html_is_self_contained_and_escaped() -> None:
@@ -77,6 +79,7 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "Series &lt;A&gt;" in html
     assert "<A>" not in html
     assert not re.search(r"""(src|href)=["']?https?:""", html)
+    assert "(PDQ quality below 50): 1 pictures, 3 video frames." in html
 
 
 def test_unknown_format() -> None:
