@@ -79,7 +79,7 @@ def list_(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """List a seizure's matches, with their review verdicts."""
+    """List a seizure's matches (links found from either seizure's side), with their verdicts."""
     from vigil.matching.listing import seizure_matches
     from vigil.store.repo import NotFoundError, find_seizure
 

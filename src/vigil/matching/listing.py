@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.matching.links import seizure_links
 from vigil.matching.review import VERDICTS
-from vigil.store.models import Bank, BankEntry, Case, Match, Seizure, Sighting
+from vigil.store.models import BankEntry, Case, Seizure, Sighting
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class MatchRow:
     target_share: float | None
     target: str
     verdict: str
+    #: Found when the other seizure was matched, after this one.
+    found_from_other_side: bool
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready form."""
@@ -54,39 +58,53 @@ def _where_seen(session: Session, media_id: int, own_seizure: int) -> str:
     return f"case {row[0]} seizure {row[1]}: {row[2]}"
 
 
+def _paths(session: Session, seizure_id: int, media_ids: set[int]) -> dict[int, list[str]]:
+    """Where in the seizure each of ``media_ids`` was seen (a file may be there twice)."""
+    ids = sorted(media_ids)
+    paths: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Sighting.media_id, Sighting.path).where(
+                Sighting.seizure_id == seizure_id, Sighting.media_id.in_(ids[start : start + 500])
+            )
+        )
+        for media_id, path in rows:
+            paths[media_id].append(path)
+    return paths
+
+
 def seizure_matches(
     session: Session, seizure_id: int, verdict: str | None = None
 ) -> list[MatchRow]:
-    """Every match of the seizure's files (optionally only those with ``verdict``)."""
+    """Every match of the seizure's files, from either side (optionally only ``verdict``'s).
+
+    One row per file the matched media was seen as, by path.
+    """
     if verdict is not None and verdict not in VERDICTS:
         raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
-    query = (
-        select(Match, Sighting.path, BankEntry, Bank.name)
-        .join(Sighting, Sighting.media_id == Match.media_id)
-        .outerjoin(BankEntry, Match.bank_entry_id == BankEntry.id)
-        .outerjoin(Bank, BankEntry.bank_id == Bank.id)
-        .where(Sighting.seizure_id == seizure_id)
-        .order_by(Sighting.path, Match.id)
-    )
-    if verdict is not None:
-        query = query.where(Match.verdict == verdict)
+    links = seizure_links(session, seizure_id, None if verdict is None else (verdict,))
+    paths = _paths(session, seizure_id, {link.media_id for link in links})
     rows = []
-    for match, path, entry, bank in session.execute(query):
-        if entry is not None:
-            target = _describe_entry(bank, entry)
-        else:
-            target = _where_seen(session, match.other_media_id, seizure_id)
-        rows.append(
+    for link in links:
+        if link.entry is not None and link.bank is not None:
+            target = _describe_entry(link.bank.name, link.entry)
+        elif link.other_media_id is not None:
+            target = _where_seen(session, link.other_media_id, seizure_id)
+        else:  # a bank match always has its entry: deleting an entry deletes its matches
+            continue
+        rows += [
             MatchRow(
-                match.id,
+                link.match_id,
                 path,
-                match.signal,
-                match.distance,
-                match.variant,
-                match.query_share,
-                match.target_share,
+                link.signal,
+                link.distance,
+                link.variant,
+                link.query_share,
+                link.target_share,
                 target,
-                match.verdict,
+                link.verdict,
+                link.reverse,
             )
-        )
-    return rows
+            for path in paths[link.media_id]
+        ]
+    return sorted(rows, key=lambda row: (row.path, row.match_id))

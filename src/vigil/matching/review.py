@@ -7,6 +7,8 @@ from sqlalchemy.orm import Session
 from vigil.store.models import Match, utcnow
 
 VERDICTS = ("open", "confirmed", "rejected")
+#: The verdicts under which a match counts: a rejected one counts nowhere.
+COUNTED = ("open", "confirmed")
 
 
 class ReviewError(Exception):

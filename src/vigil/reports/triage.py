@@ -23,10 +23,12 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from vigil.banks.formats.categories import SCHEMES
+from vigil.matching.links import seizure_links
 from vigil.matching.matching import queries
+from vigil.matching.review import COUNTED
 from vigil.reports.summary import SeizureSummary, summarize_seizure
 from vigil.signals import pdq, vpdq
-from vigil.store.models import Bank, BankEntry, Case, Match, Media, Seizure, Sighting, utcnow
+from vigil.store.models import Case, Media, Seizure, Sighting, utcnow
 
 CLASSES = ("known_exact", "known_near", "other_cases", "new")
 CLASS_LABELS = {
@@ -182,28 +184,10 @@ def build_report(session: Session, seizure: Seizure) -> TriageReport:
     """Read the seizure's media and matches back from the store and class them."""
     media = _media_of(session, seizure.id)
     ids = [m.id for m in media]
-    in_seizure = select(Sighting.media_id).where(Sighting.seizure_id == seizure.id)
-    kept = Match.verdict != "rejected"
-    bank_hits = session.execute(
-        select(Match, BankEntry, Bank.name, Bank.category_scheme)
-        .join(BankEntry, Match.bank_entry_id == BankEntry.id)
-        .join(Bank, BankEntry.bank_id == Bank.id)
-        .where(Match.media_id.in_(in_seizure), kept)
-    ).all()
-    # Links to other media count whichever side found them: this seizure's media matched
-    # older media, or media ingested later matched this seizure's.
-    forward = session.execute(
-        select(Match.media_id, Match.other_media_id).where(
-            Match.media_id.in_(in_seizure), Match.other_media_id.is_not(None), kept
-        )
-    )
-    backward = session.execute(
-        select(Match.other_media_id, Match.media_id).where(
-            Match.other_media_id.in_(in_seizure), kept
-        )
-    )
-    links: list[tuple[int, int]] = [
-        (int(own), int(partner)) for own, partner in [*forward, *backward] if partner is not None
+    # The same links `vigil match list` shows, whichever side found them.
+    found = seizure_links(session, seizure.id, COUNTED)
+    links = [
+        (link.media_id, link.other_media_id) for link in found if link.other_media_id is not None
     ]
     other_cases = _cases_of(session, ids + [partner for _, partner in links], seizure.case_id)
     seen_elsewhere: dict[int, set[str]] = {
@@ -220,17 +204,20 @@ def build_report(session: Session, seizure: Seizure) -> TriageReport:
     series_victim: dict[str, list[bool | None]] = defaultdict(list)
     series_banks: dict[str, set[str]] = defaultdict(set)
     labels: dict[str, str] = {}
-    for match, entry, bank_name, scheme_name in bank_hits:
-        (exact if match.signal in EXACT else near).add(match.media_id)
-        by_category[entry.category or "uncategorised"].add(match.media_id)
-        scheme = SCHEMES.get(scheme_name)
+    for link in found:
+        entry, bank = link.entry, link.bank
+        if entry is None or bank is None:
+            continue
+        (exact if link.signal in EXACT else near).add(link.media_id)
+        by_category[entry.category or "uncategorised"].add(link.media_id)
+        scheme = SCHEMES.get(bank.category_scheme)
         if entry.category is not None and scheme is not None and entry.category in scheme.labels:
             labels[entry.category] = scheme.labels[entry.category]
-        by_bank[bank_name].add(match.media_id)
+        by_bank[bank.name].add(link.media_id)
         if entry.series:
-            series_media[entry.series].add(match.media_id)
+            series_media[entry.series].add(link.media_id)
             series_victim[entry.series].append(entry.victim_identified)
-            series_banks[entry.series].add(bank_name)
+            series_banks[entry.series].add(bank.name)
     classes = Counter[str]()
     new_ids = []
     for media_id in ids:
