@@ -27,7 +27,9 @@ from vigil.matching.links import seizure_links
 from vigil.matching.matching import queries
 from vigil.matching.review import COUNTED
 from vigil.reports.summary import SeizureSummary, summarize_seizure
-from vigil.signals import pdq, vpdq
+from vigil.signals import vpdq
+from vigil.signals.registry import EXACT as EXACT_SIGNALS
+from vigil.signals.registry import PDQ, VPDQ
 from vigil.store.models import Case, Media, Seizure, Sighting, utcnow
 
 CLASSES = ("known_exact", "known_near", "other_cases", "new")
@@ -37,7 +39,7 @@ CLASS_LABELS = {
     "other_cases": "seen in other cases",
     "new": "new",
 }
-EXACT = frozenset({"md5", "sha1", "sha256"})
+EXACT = frozenset(s.name for s in EXACT_SIGNALS)
 
 
 @dataclass(frozen=True)
@@ -164,10 +166,10 @@ def _low_quality(session: Session, seizure_id: int) -> tuple[int, int]:
         select(Media.id, Media.pdq, Media.pdq_quality, Media.pdq_variants).where(
             Media.id.in_(in_seizure),
             Media.pdq.is_not(None),
-            Media.pdq_quality < pdq.QUALITY_THRESHOLD,
+            Media.pdq_quality < PDQ.quality_floor,
         )
     )
-    pictures = sum(1 for row in flat if not queries(row, pdq.QUALITY_THRESHOLD))
+    pictures = sum(1 for row in flat if not queries(row, PDQ.quality_floor))
     videos = session.scalars(
         select(Media.vpdq).where(Media.id.in_(in_seizure), Media.kind == "video")
     )
@@ -175,7 +177,7 @@ def _low_quality(session: Session, seizure_id: int) -> tuple[int, int]:
         1
         for value in videos
         for frame in vpdq.from_json(value or [])
-        if frame.quality < vpdq.QUALITY_THRESHOLD
+        if frame.quality < VPDQ.quality_floor
     )
     return pictures, frames
 
