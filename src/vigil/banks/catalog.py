@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.banks.staging import visible_entries
+from vigil.sharing.actor import Actor, local_actor
+from vigil.sharing.audit import Action, bank_object, record
 from vigil.store.models import Agency, Bank, BankEntry, BankImport, ImportStatus
 from vigil.store.repo import default_agency
 
@@ -59,8 +61,12 @@ def create_bank(
     dissemination: str = "owner",
     category_scheme: str = DEFAULT_CATEGORY_SCHEME,
     agency: Agency | None = None,
+    actor: Actor | None = None,
 ) -> Bank:
-    """A new, empty bank owned by ``agency`` (default: the local agency)."""
+    """A new, empty bank owned by ``agency`` (default: the local agency).
+
+    Recorded in the audit trail as done by ``actor`` (default: the person at the terminal).
+    """
     from vigil.banks.formats.categories import SCHEMES
 
     name = name.strip()
@@ -83,6 +89,8 @@ def create_bank(
     )
     session.add(bank)
     session.flush()
+    details = {"source": source, "dissemination": dissemination, "category_scheme": category_scheme}
+    record(session, Action.BANK_CREATE, bank_object(bank.name), details, actor or local_actor())
     return bank
 
 
@@ -129,10 +137,11 @@ def list_banks(session: Session) -> list[BankInfo]:
     ]
 
 
-def delete_bank(session: Session, name: str) -> int:
+def delete_bank(session: Session, name: str, actor: Actor | None = None) -> int:
     """Delete the bank ``name`` with its entries and their matches; returns entries deleted.
 
-    The count is of the entries users could see; an import being staged goes too.
+    The count is of the entries users could see; an import being staged goes too. Recorded
+    in the audit trail as done by ``actor`` (default: the person at the terminal).
     """
     bank = bank_by_name(session, name)
     entries = (
@@ -143,4 +152,6 @@ def delete_bank(session: Session, name: str) -> int:
     )
     session.delete(bank)
     session.flush()
+    details = {"entries": int(entries)}
+    record(session, Action.BANK_DELETE, bank_object(name), details, actor or local_actor())
     return int(entries)

@@ -41,6 +41,9 @@ from vigil.banks.staging import (
     owner_token,
     visible_entries,
 )
+from vigil.sharing.actor import Actor, local_actor
+from vigil.sharing.audit import Action, Details, bank_object
+from vigil.sharing.audit import record as audit
 from vigil.store.models import Bank, BankEntry, BankImport, ImportStatus, utcnow
 
 _CHUNK = 5000
@@ -165,9 +168,14 @@ def _stage(
 
 
 def _publish(
-    sessions: Sessions, path: Path, import_id: int, count: int, header: ListHeader
+    sessions: Sessions,
+    path: Path,
+    import_id: int,
+    count: int,
+    header: ListHeader,
+    actor: Actor,
 ) -> None:
-    """Make the staged entries visible: one short transaction."""
+    """Make the staged entries visible and audit the import: one short transaction."""
     with sessions() as session:
         record = session.get(BankImport, import_id)
         if record is None or record.status != ImportStatus.STAGING:
@@ -182,6 +190,13 @@ def _publish(
         bank = session.get_one(Bank, record.bank_id)
         if bank.source is None and header.source:
             bank.source = header.source
+        details: Details = {
+            "file": record.file_name,
+            "sha256": record.file_sha256,
+            "format": record.format,
+            "entries": count,
+        }
+        audit(session, Action.BANK_IMPORT, bank_object(bank.name), details, actor)
 
 
 def import_file(
@@ -190,6 +205,7 @@ def import_file(
     bank_name: str,
     fmt: str | None = None,
     progress: Callable[[int], None] | None = None,
+    actor: Actor | None = None,
 ) -> ImportOutcome:
     """Add every entry of the file at ``path`` to the bank, or none of them.
 
@@ -197,7 +213,9 @@ def import_file(
     import opens many short ones. ``progress`` is told the number of entries staged after
     each chunk. Raises BankFormatError for a bad or empty file, AlreadyImportedError for a
     file already imported into this bank and ImportRunningError for one being imported by
-    another process; whatever it raises, no reader ever sees an entry of the file.
+    another process; whatever it raises, no reader ever sees an entry of the file. The
+    import is one event in the audit trail, by ``actor`` (default: the person at the
+    terminal), written with the step that makes the entries visible.
     """
     with sessions() as session:
         bank = bank_by_name(session, bank_name)
@@ -213,7 +231,7 @@ def import_file(
             raise BankFormatError(
                 str(path), None, "holds no entries (it is empty, or only comments or headers)"
             )
-        _publish(sessions, path, import_id, count, header)
+        _publish(sessions, path, import_id, count, header, actor or local_actor())
     except IntegrityError:
         discard(sessions, import_id)
         raise BankError(
@@ -243,8 +261,17 @@ def _known_hashes(session: Session, bank_id: int) -> Iterator[KnownHash]:
         session.expunge(row)
 
 
-def export_bank(session: Session, bank_name: str, fmt: str, out: BinaryIO) -> int:
-    """Write every entry of the bank to ``out`` in format ``fmt``; returns entries written."""
+def export_bank(
+    session: Session, bank_name: str, fmt: str, out: BinaryIO, actor: Actor | None = None
+) -> int:
+    """Write every entry of the bank to ``out`` in format ``fmt``; returns entries written.
+
+    Audited as done by ``actor`` (default: the person at the terminal) once every entry is
+    written, in ``session``'s transaction: an export that fails is rolled back with it.
+    """
     bank = bank_by_name(session, bank_name)
     header = ListHeader(name=bank.name, source=bank.source, category_scheme=bank.category_scheme)
-    return write_hashes(_known_hashes(session, bank.id), fmt, out, header)
+    count = write_hashes(_known_hashes(session, bank.id), fmt, out, header)
+    details: Details = {"format": fmt, "entries": count}
+    audit(session, Action.BANK_EXPORT, bank_object(bank.name), details, actor or local_actor())
+    return count

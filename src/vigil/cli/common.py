@@ -70,13 +70,33 @@ def open_store(data_dir: Path | None, database_url: str | None) -> Store:
     settings = load_settings(data_dir, database_url)
     note_database(settings)
     try:
-        return Store(settings)
+        store = Store(settings)
     except StoreError as exc:
         # A full disk or a lost server reads better told as such; anything else the store
         # already says in its own words.
         failure = classify(exc)
         machine = failure is not None and failure.kind != "other"
         raise fail((explain(exc) if machine else None) or str(exc)) from None
+    if store.migrated is not None:
+        try:
+            _audit_migrations(store, *store.migrated)
+        except BaseException:
+            store.close()
+            raise
+    return store
+
+
+def _audit_migrations(store: Store, before: tuple[str, ...], after: tuple[str, ...]) -> None:
+    """Record in the audit trail that this command migrated the database, and from what."""
+    from vigil.sharing.actor import local_actor
+    from vigil.sharing.audit import Action, record
+    from vigil.store.retry import write_retrying
+
+    details = {"from": list(before), "to": list(after)}
+    actor = local_actor()
+    write_retrying(
+        store, lambda session: record(session, Action.DB_UPGRADE, "database", details, actor)
+    )
 
 
 def write_output(path: Path, write: Callable[[TextIO], None]) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from vigil.cli.audit import audit_app
 from vigil.cli.banks import bank_app
 from vigil.cli.common import DatabaseUrl, DataDir, err, fail, open_store, out
 from vigil.cli.failures import explain
@@ -25,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(bank_app, name="bank")
 app.add_typer(match_app, name="match")
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()

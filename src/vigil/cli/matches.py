@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
-from typing import Annotated, TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 from rich.table import Table
@@ -23,6 +23,11 @@ from vigil.cli.common import (
 )
 from vigil.cli.failures import writing
 from vigil.reports.escape import printable
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from vigil.store.models import Seizure
 
 match_app = typer.Typer(help="Matches against banks and other cases.", no_args_is_help=True)
 
@@ -118,9 +123,14 @@ def review(
 ) -> None:
     """Confirm or reject a match (or open it again)."""
     from vigil.matching.review import ReviewError, review_match
+    from vigil.sharing.actor import Actor, login_name
+    from vigil.sharing.audit import Action, match_object, record
 
+    by = reviewer or login_name()
     with user_session(data_dir, database_url, ReviewError) as session:
-        review_match(session, match_id, verdict, reviewer=reviewer or getpass.getuser(), note=note)
+        review_match(session, match_id, verdict, reviewer=by, note=note)
+        details = {"verdict": verdict, "note": note}
+        record(session, Action.MATCH_REVIEW, match_object(match_id), details, Actor(by.strip()))
     out.print(f"match {match_id}: {verdict}", highlight=False)
 
 
@@ -161,9 +171,21 @@ def report(
             with writing("the standard output"):
                 write(sys.stdout)
                 sys.stdout.flush()
+            _audit_report(session, found, fmt, output)
             return
         write_output(output, write)
+        _audit_report(session, found, fmt, output)
     err.print(f"report written to {printable(str(output))}", highlight=False, markup=False)
+
+
+def _audit_report(session: Session, seizure: Seizure, fmt: str, output: Path | None) -> None:
+    """Record the report, an export of the seizure's data, once it is written."""
+    from vigil.sharing.actor import local_actor
+    from vigil.sharing.audit import Action, record, seizure_object
+
+    details = {"format": fmt, "output": "stdout" if output is None else str(output)}
+    where = seizure_object(seizure.case.reference, seizure.name)
+    record(session, Action.REPORT_EXPORT, where, details, local_actor())
 
 
 def _errors_shown(value: str) -> int | None:

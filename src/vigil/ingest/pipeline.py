@@ -27,6 +27,8 @@ from vigil.ingest.writer import crashed_paths, done_paths, write_results
 from vigil.matching.matching import MatchSettings, MatchStats, match_seizure
 from vigil.reports.summary import SeizureSummary
 from vigil.reports.triage import TriageReport, build_report
+from vigil.sharing.actor import Actor, local_actor
+from vigil.sharing.audit import Action, record, seizure_object
 from vigil.store.db import Store
 from vigil.store.models import IngestRun, Seizure, utcnow
 from vigil.store.repo import case_by_reference, default_agency, seizure_by_name
@@ -71,6 +73,8 @@ class IngestRequest:
     memory_budget: int | None = field(default_factory=default_memory_budget)
     #: How long a write waits while another writer holds the database.
     lock_backoff: BackOff = field(default_factory=BackOff)
+    #: Who runs it, as the audit trail records it.
+    actor: Actor = field(default_factory=local_actor)
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,19 @@ def _open_run(session: Session, request: IngestRequest, root: Path) -> tuple[int
         run.status = "running"
         run.resumes += 1
     session.flush()
+    record(
+        session,
+        Action.INGEST_RESUME if resumed else Action.INGEST_START,
+        seizure_object(case.reference, seizure.name),
+        {
+            "run": run.id,
+            "root": str(root),
+            "resumes": run.resumes,
+            "workers": request.workers,
+            "pdq_mode": request.pdq_mode,
+        },
+        request.actor,
+    )
     return run.id, seizure.id, resumed
 
 
@@ -121,6 +138,35 @@ def _finish_run(session: Session, run_id: int, status: str, files_total: int | N
         run.files_total = files_total
     if status == "completed":
         run.finished_at = utcnow()
+
+
+def _complete_run(
+    session: Session,
+    run_id: int,
+    triage: TriageReport,
+    matches: MatchStats,
+    processed: int,
+    actor: Actor,
+) -> None:
+    """Mark the run completed and record it, with its counts, in the audit trail."""
+    _finish_run(session, run_id, "completed", triage.summary.files)
+    seizure = session.get_one(IngestRun, run_id).seizure
+    summary = triage.summary
+    record(
+        session,
+        Action.INGEST_COMPLETE,
+        seizure_object(seizure.case.reference, seizure.name),
+        {
+            "run": run_id,
+            "files": summary.files,
+            "bytes": summary.bytes,
+            "media": summary.media,
+            "errors": summary.errors,
+            "processed_now": processed,
+            "new_matches": {"exact": matches.exact, "pdq": matches.pdq, "vpdq": matches.vpdq},
+        },
+        actor,
+    )
 
 
 def _resolve_root(path: Path) -> Path:
@@ -214,7 +260,7 @@ def ingest(store: Store, request: IngestRequest, progress: Progress | None = Non
     matches = write(lambda session: match_seizure(session, seizure_id, request.match_settings))
     with store.session() as session:
         triage = build_report(session, session.get_one(Seizure, seizure_id))
-    write(lambda session: _finish_run(session, run_id, "completed", triage.summary.files))
+    write(lambda session: _complete_run(session, run_id, triage, matches, processed, request.actor))
     return IngestOutcome(
         run_id, seizure_id, resumed, processed, triage.summary, matches, triage, plan
     )

@@ -220,9 +220,19 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply every migration the database lacks, all or nothing."""
-    command.upgrade(alembic_config(engine), "head")
+Revisions = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def upgrade(engine: Engine) -> Revisions:
+    """Apply every migration the database lacks, all or nothing.
+
+    Returns the schema revisions before and after, as read under the migration lock: equal
+    when another process had just done the work.
+    """
+    config = alembic_config(engine)
+    command.upgrade(config, "head")
+    revisions: Revisions = config.attributes.get("revisions", ((), ()))
+    return revisions
 
 
 def _one_line(exc: Exception) -> str:
@@ -238,9 +248,13 @@ class Store:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.engine = make_engine(settings)
+        #: The schema revisions before and after the migrations this store applied, if any.
+        self.migrated: Revisions | None = None
         try:
             if not is_current(self.engine):
-                upgrade(self.engine)
+                before, after = upgrade(self.engine)
+                if before != after:
+                    self.migrated = (before, after)
         except Exception as exc:
             self.engine.dispose()
             if isinstance(exc, StoreError):

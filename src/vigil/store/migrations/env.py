@@ -18,4 +18,11 @@ with migration_connection(engine) as connection:
         # Alembic assumes SQLite's DDL is not transactional; on this connection it is.
         transactional_ddl=True,
     )
+    migration = context.get_context()
+    before = tuple(sorted(migration.get_current_heads()))
     context.run_migrations()
+    # For whoever asked for the upgrade: what this run changed (read under the lock).
+    context.config.attributes["revisions"] = (
+        before,
+        tuple(sorted(migration.get_current_heads())),
+    )

@@ -4,6 +4,7 @@ Every model is importable from here; importing this package registers every tabl
 ``Base.metadata`` (which migrations compare the schema against).
 """
 
+from vigil.store.models.audit import AuditEvent, AuditHead
 from vigil.store.models.banks import Bank, BankEntry, BankImport, ImportStatus
 from vigil.store.models.base import Base, utcnow
 from vigil.store.models.cases import Case, IngestRun, Seizure
@@ -23,6 +24,8 @@ __all__ = [
     "Agency",
     "AgencyKind",
     "ApiToken",
+    "AuditEvent",
+    "AuditHead",
     "Bank",
     "BankEntry",
     "BankImport",
