@@ -10,10 +10,13 @@ from typing import Annotated
 import typer
 
 from vigil.cli.audit import audit_app
+from vigil.cli.agencies import agency_app
 from vigil.cli.banks import bank_app
 from vigil.cli.common import DatabaseUrl, DataDir, err, fail, open_store, out
 from vigil.cli.failures import explain
 from vigil.cli.matches import Radius, Share, match_app, report
+from vigil.cli.tokens import token_app
+from vigil.cli.users import user_app
 
 app = typer.Typer(
     help="Vigil: victim-identification and intelligence-sharing database.",
@@ -26,6 +29,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(bank_app, name="bank")
 app.add_typer(match_app, name="match")
+app.add_typer(agency_app, name="agency")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 
 
