@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from vigil.cli.audit import audit_app
 from vigil.cli.agencies import agency_app
+from vigil.cli.audit import audit_app
 from vigil.cli.banks import bank_app
 from vigil.cli.common import DatabaseUrl, DataDir, err, fail, open_store, out
 from vigil.cli.failures import explain
