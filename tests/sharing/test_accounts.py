@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -22,7 +23,9 @@ from vigil.sharing.accounts import (
     set_roles,
     user_roles,
 )
+from vigil.sharing.actor import Actor, login_name
 from vigil.sharing.agencies import create_agency, find_agency
+from vigil.sharing.audit import AuditQuery, event_json, find_events
 from vigil.sharing.errors import AccountError, AuthenticationError
 from vigil.store.db import Store
 from vigil.store.models import AgencyKind, LoginFailure, Role, User
@@ -211,3 +214,46 @@ def test_no_built_in_account_exists(store: Store) -> None:
         for password in ("admin", "password", "vigil", "changeme", username):
             with pytest.raises(AuthenticationError, match=r"^login failed"):
                 login(store, username, password, address=f"10.9.{len(password)}.{len(username)}")
+
+
+def test_logins_and_changes_to_users_are_audited_without_passwords(store: Store) -> None:
+    add_user(store)
+    login(store, "alice", PASSWORD, address="198.51.100.4")
+    for username, password in [("alice", "wrong password here"), ("Mallory", PASSWORD)]:
+        with pytest.raises(AuthenticationError):
+            login(store, username, password)
+    with store.session() as session:
+        set_roles(session, "alice", [Role.SUPERVISOR], actor=Actor("root-admin"))
+        set_password(session, "alice", "a brand new passphrase")
+        events = [event_json(event) for event in reversed(find_events(session, AuditQuery()))]
+    seen = [(e["action"], e["object"], e["user"], e["agency"], e["details"]) for e in events]
+    assert seen == [
+        (
+            "user.create",
+            "user:alice",
+            login_name(),
+            "LOCAL",
+            {"agency": "LOCAL", "display_name": "Alice A.", "roles": ["analyst"]},
+        ),
+        ("login", "user:alice", "alice", "LOCAL", {"address": "198.51.100.4"}),
+        (
+            "login.failed",
+            "user:alice",
+            "alice",
+            "LOCAL",
+            {"address": "10.0.0.1", "reason": "wrong password"},
+        ),
+        (
+            "login.failed",
+            "user:mallory",
+            "mallory",
+            "-",
+            {"address": "10.0.0.1", "reason": "unknown user"},
+        ),
+        ("user.change", "user:alice", "root-admin", "LOCAL", {"roles": ["supervisor"]}),
+        ("user.change", "user:alice", login_name(), "LOCAL", {"password": "changed"}),
+    ]
+    assert events[1]["occurred_at"] == NOW.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    text = json.dumps(events)
+    assert PASSWORD not in text
+    assert "brand new" not in text

@@ -15,6 +15,7 @@ from vigil.sharing.agencies import (
     parse_kind,
     update_agency,
 )
+from vigil.sharing.audit import AuditQuery, event_json, find_events
 from vigil.sharing.errors import AccountError
 from vigil.store.db import Store, alembic_config, make_engine
 from vigil.store.models import AgencyKind
@@ -84,6 +85,13 @@ def test_update_changes_only_what_is_given(store: Store) -> None:
         update_agency(session, "NCB-PH", contact="")
     with store.session() as session:
         assert find_agency(session, "NCB-PH").contact is None
+        events = [event_json(e) for e in reversed(find_events(session, AuditQuery()))]
+    # Created, then two changes: the refused one left no trace.
+    assert [(e["action"], e["object"], e["details"]) for e in events] == [
+        ("agency.create", "agency:NCB-PH", {"name": "NCB Manila", "kind": "ncb", "country": "PH"}),
+        ("agency.change", "agency:NCB-PH", {"contact": "night desk"}),
+        ("agency.change", "agency:NCB-PH", {"contact": None}),
+    ]
 
 
 def test_unknown_agency_and_kind_are_one_line_naming_what_exists(store: Store) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from argon2 import PasswordHasher
 from tests.sharing.hashing import use_cheap_hashing
 from vigil.sharing.accounts import LOGIN_FAILED, authenticate, create_user
 from vigil.sharing.agencies import find_agency
+from vigil.sharing.audit import Action, AuditQuery, find_events
 from vigil.sharing.errors import AuthenticationError
 from vigil.sharing.throttle import ACCOUNT_POLICY, ADDRESS_POLICY, locked_until
 from vigil.store.db import Store
@@ -120,6 +122,11 @@ def test_a_lockout_looks_the_same_for_a_name_that_does_not_exist(accounts: Store
     unknown = attempt(accounts, "nobody", WRONG, "w", moment)
     assert known.startswith("login refused")
     assert known == unknown
+    # The audit trail, which only auditors read, says why.
+    with accounts.session() as session:
+        refused = find_events(session, AuditQuery(action=Action.LOGIN_FAILED))
+        reasons = [(event.object, json.loads(event.details)["reason"]) for event in refused[:2]]
+    assert reasons == [("user:nobody", "locked out"), ("user:alice", "locked out")]
 
 
 def test_concurrent_processes_share_the_count(accounts: Store) -> None:

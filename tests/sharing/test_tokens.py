@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import func, select, text
 from tests.sharing.hashing import use_cheap_hashing
 from vigil.sharing.accounts import create_user, find_user, set_active
 from vigil.sharing.agencies import find_agency
+from vigil.sharing.audit import AuditQuery, event_json, find_events
 from vigil.sharing.clock import as_utc
 from vigil.sharing.errors import AccountError, TokenError
 from vigil.sharing.tokens import (
@@ -138,6 +140,16 @@ def test_a_revoked_token_is_refused_for_good(partner: Store) -> None:
         assert as_utc(revoked.revoked_at) == NOW  # the first revocation stands
         statuses = {t.prefix: token_status(t, NOW) for t in list_tokens(session)}
     assert statuses == {prefix: TokenStatus.REVOKED, kept_prefix: TokenStatus.ACTIVE}
+    with partner.session() as session:
+        events = [event_json(e) for e in reversed(find_events(session, AuditQuery(user=None)))]
+    made = [(e["action"], e["object"]) for e in events if str(e["action"]).startswith("token")]
+    assert made == [
+        ("token.create", f"token:{prefix}"),
+        ("token.create", f"token:{kept_prefix}"),
+        ("token.revoke", f"token:{prefix}"),  # once: revoking again changed nothing
+    ]
+    assert secret.split("_", 2)[2] not in json.dumps(events)
+    assert kept.split("_", 2)[2] not in json.dumps(events)
 
 
 def test_token_mistakes_are_one_line_naming_the_field(partner: Store) -> None:

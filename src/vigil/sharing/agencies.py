@@ -8,6 +8,8 @@ from iso3166 import countries_by_alpha2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.sharing.actor import Actor, local_actor
+from vigil.sharing.audit import Action, record
 from vigil.sharing.errors import AccountError
 from vigil.store.models import Agency, AgencyKind
 from vigil.store.repo import DEFAULT_AGENCY_CODE, default_agency
@@ -71,6 +73,11 @@ def _clean_contact(value: str) -> str | None:
     return contact or None
 
 
+def agency_object(code: str) -> str:
+    """How audit events name an agency: ``agency:CODE``."""
+    return f"agency:{code}"
+
+
 def find_agency(session: Session, code: str) -> Agency:
     """The agency with this code (any case), or an AccountError listing the codes that exist.
 
@@ -121,8 +128,12 @@ def create_agency(
     kind: AgencyKind,
     country: str | None = None,
     contact: str | None = None,
+    actor: Actor | None = None,
 ) -> Agency:
-    """Add an agency. AccountError when a field is refused or the code is taken."""
+    """Add an agency. AccountError when a field is refused or the code is taken.
+
+    Recorded in the audit trail as done by ``actor`` (default: the person at the terminal).
+    """
     code = parse_code(code)
     if session.scalar(select(Agency.id).where(Agency.code == code)) is not None:
         raise AccountError(f"code: agency {code} already exists (vigil agency update changes it)")
@@ -136,6 +147,8 @@ def create_agency(
     _check(session, code, kind, agency.country, None)
     session.add(agency)
     session.flush()
+    details = {"name": agency.name, "kind": agency.kind, "country": agency.country}
+    record(session, Action.AGENCY_CREATE, agency_object(code), details, actor or local_actor())
     return agency
 
 
@@ -147,6 +160,7 @@ def update_agency(
     kind: AgencyKind | None = None,
     country: str | None = None,
     contact: str | None = None,
+    actor: Actor | None = None,
 ) -> Agency:
     """Change the fields given (None leaves a field as it is; an empty contact clears it).
 
@@ -158,9 +172,23 @@ def update_agency(
     new_country = parse_country(country) if country is not None else agency.country
     new_contact = _clean_contact(contact) if contact is not None else agency.contact
     _check(session, agency.code, new_kind, new_country, agency.id)
-    agency.name = new_name
-    agency.kind = new_kind.value
-    agency.country = new_country
-    agency.contact = new_contact
+    before = (agency.name, agency.kind, agency.country, agency.contact)
+    after = (new_name, new_kind.value, new_country, new_contact)
+    changed = {
+        field: new
+        for field, old, new in zip(
+            ("name", "kind", "country", "contact"), before, after, strict=True
+        )
+        if old != new
+    }
+    agency.name, agency.kind, agency.country, agency.contact = after
     session.flush()
+    if changed:
+        record(
+            session,
+            Action.AGENCY_CHANGE,
+            agency_object(agency.code),
+            changed,
+            actor or local_actor(),
+        )
     return agency

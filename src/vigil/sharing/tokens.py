@@ -21,6 +21,8 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.sharing.actor import Actor, local_actor
+from vigil.sharing.audit import Action, record
 from vigil.sharing.clock import as_utc
 from vigil.sharing.errors import AccountError, TokenError
 from vigil.store.models import ApiToken, Scope, User
@@ -62,6 +64,11 @@ class TokenGrant:
     token: ApiToken
 
 
+def token_object(prefix: str) -> str:
+    """How audit events name a token: ``token:PREFIX`` (never its secret)."""
+    return f"token:{prefix}"
+
+
 def _digest(presented: str) -> str:
     return hashlib.sha256(presented.encode()).hexdigest()
 
@@ -96,8 +103,13 @@ def create_token(
     scopes: Iterable[Scope],
     now: datetime,
     lifetime: timedelta = DEFAULT_LIFETIME,
+    actor: Actor | None = None,
 ) -> IssuedToken:
-    """Make a token for an active ``user``, valid for ``lifetime`` from ``now``."""
+    """Make a token for an active ``user``, valid for ``lifetime`` from ``now``.
+
+    Recorded in the audit trail (never the secret) as done by ``actor`` (default: the
+    person at the terminal).
+    """
     label = name.strip()
     if not label or len(label) > NAME_MAX:
         raise AccountError(f"name: give the token a name of 1-{NAME_MAX} characters")
@@ -124,6 +136,13 @@ def create_token(
     )
     session.add(token)
     session.flush()
+    details = {
+        "user": user.username,
+        "name": label,
+        "scopes": token.scopes,
+        "expires_at": token.expires_at.isoformat(),
+    }
+    record(session, Action.TOKEN_CREATE, token_object(prefix), details, actor or local_actor())
     return IssuedToken(token=token, secret=presented)
 
 
@@ -146,12 +165,22 @@ def find_token(session: Session, prefix: str) -> ApiToken:
     return token
 
 
-def revoke_token(session: Session, prefix: str, now: datetime) -> ApiToken:
+def revoke_token(
+    session: Session, prefix: str, now: datetime, actor: Actor | None = None
+) -> ApiToken:
     """Revoke the token with this prefix for good; revoking it again changes nothing."""
     token = find_token(session, prefix)
     if token.revoked_at is None:
         token.revoked_at = as_utc(now)
         session.flush()
+        details = {"user": token.user.username, "name": token.name}
+        record(
+            session,
+            Action.TOKEN_REVOKE,
+            token_object(token.prefix),
+            details,
+            actor or local_actor(),
+        )
     return token
 
 
