@@ -23,6 +23,7 @@ from vigil.cli.common import (
 )
 from vigil.cli.failures import writing
 from vigil.reports.escape import printable
+from vigil.signals.registry import PDQ, VPDQ
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -50,8 +51,8 @@ Share = Annotated[
 def run(
     seizure: SeizureName,
     case: CaseOption = None,
-    pdq_radius: Radius = 31,
-    vpdq_share: Share = 0.8,
+    pdq_radius: Radius = PDQ.default_threshold,
+    vpdq_share: Share = VPDQ.default_threshold,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
