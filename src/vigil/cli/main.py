@@ -17,6 +17,7 @@ from vigil.cli.failures import explain
 from vigil.cli.matches import Radius, Share, match_app, report
 from vigil.cli.tokens import token_app
 from vigil.cli.users import user_app
+from vigil.signals.registry import PDQ, VPDQ
 
 app = typer.Typer(
     help="Vigil: victim-identification and intelligence-sharing database.",
@@ -71,8 +72,8 @@ def ingest(
             "(default: half the machine's memory).",
         ),
     ] = None,
-    pdq_radius: Radius = 31,
-    vpdq_share: Share = 0.8,
+    pdq_radius: Radius = PDQ.default_threshold,
+    vpdq_share: Share = VPDQ.default_threshold,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
