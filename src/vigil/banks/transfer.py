@@ -33,6 +33,7 @@ from vigil.banks.formats import (
     scheme_for,
     write_hashes,
 )
+from vigil.banks.formats.records import SIGNAL_FIELDS
 from vigil.banks.formats.textlines import open_list
 from vigil.banks.staging import (
     Sessions,
@@ -48,7 +49,8 @@ from vigil.store.models import Bank, BankEntry, BankImport, ImportStatus, utcnow
 
 _CHUNK = 5000
 _ENTRY_TABLE = cast(Table, BankEntry.__table__)
-_COPIED = ("md5", "sha1", "sha256", "pdq", "pdq_quality", "photodna", "category", "series")
+# The fields a bank entry and a KnownHash share, copied as they are.
+_COPIED = (*SIGNAL_FIELDS, "pdq_quality", "category", "series")
 _FLAGS = ("victim_identified", "offender_identified", "distributed", "baseline")
 
 
