@@ -12,7 +12,6 @@ import pytest
 from vigil.media.errors import MediaError
 from vigil.signals.base import Comparison
 from vigil.signals.crypto import (
-    CRYPTO_SIGNAL_TYPES,
     MD5,
     SHA1,
     SHA256,
@@ -21,6 +20,7 @@ from vigil.signals.crypto import (
     hash_bytes,
     hash_stream,
 )
+from vigil.signals.registry import EXACT as CRYPTO_SIGNAL_TYPES
 
 NAMES = [signal.name for signal in CRYPTO_SIGNAL_TYPES]
 

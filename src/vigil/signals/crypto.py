@@ -149,5 +149,3 @@ MD5 = CryptoSignalType(
         (b"abc", "900150983cd24fb0d6963f7d28e17f72"),
     ),
 )
-CRYPTO_SIGNAL_TYPES = (SHA256, SHA1, MD5)
-"""The exact-match signal types, strongest first."""
