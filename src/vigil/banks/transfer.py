@@ -47,7 +47,13 @@ from vigil.sharing.audit import Action, Details, bank_object
 from vigil.sharing.audit import record as audit
 from vigil.store.models import Bank, BankEntry, BankImport, ImportStatus, utcnow
 
-_CHUNK = 5000
+# Entries staged per transaction. On SQLite every commit writes each index page it touched to
+# the WAL again, and hash indexes are touched at random, so many small transactions cost more
+# than few larger ones (bench/README.md, bank import); 25,000 still holds the database for
+# about a second at a time, which the ingest writer's back-off waits out.
+_CHUNK = 25_000
+# Entries read per round trip when exporting.
+_EXPORT_CHUNK = 5000
 _ENTRY_TABLE = cast(Table, BankEntry.__table__)
 # The fields a bank entry and a KnownHash share, copied as they are.
 _COPIED = (*SIGNAL_FIELDS, "pdq_quality", "category", "series")
@@ -253,7 +259,7 @@ def _known_hashes(session: Session, bank_id: int) -> Iterator[KnownHash]:
         select(BankEntry)
         .where(BankEntry.bank_id == bank_id, visible_entries())
         .order_by(BankEntry.id),
-        execution_options={"yield_per": _CHUNK},
+        execution_options={"yield_per": _EXPORT_CHUNK},
     )
     for row in rows:
         yield KnownHash(
