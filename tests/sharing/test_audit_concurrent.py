@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from itertools import pairwise
 from pathlib import Path
 
@@ -41,6 +42,13 @@ def test_concurrent_appends_keep_one_chain(store: Store, tmp_path: Path) -> None
         )
         for user in ("ana", "ben")
     ]
+    # Both open their stores first, so that neither has appended everything before the other
+    # starts (as it could while the other was still importing).
+    deadline = time.monotonic() + 120
+    while not all(Path(f"{start}.{user}.ready").exists() for user in ("ana", "ben")):
+        assert time.monotonic() < deadline, "the appenders never got ready"
+        assert all(writer.poll() is None for writer in writers), "an appender died"
+        time.sleep(0.01)
     start.touch()
     for writer in writers:
         _, stderr = writer.communicate(timeout=120)
