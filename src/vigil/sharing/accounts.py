@@ -13,7 +13,7 @@ from vigil.sharing import throttle
 from vigil.sharing.actor import Actor, local_actor
 from vigil.sharing.audit import Action, Details, record
 from vigil.sharing.clock import as_utc
-from vigil.sharing.errors import AccountError, AuthenticationError
+from vigil.sharing.errors import AccountError, AuthenticationError, parse_choices
 from vigil.sharing.passwords import (
     check_password_policy,
     hash_password,
@@ -49,16 +49,9 @@ def parse_username(value: str) -> str:
 
 def parse_roles(values: Iterable[str]) -> list[Role]:
     """Roles by name, sorted and without repeats; at least one."""
-    roles = set()
-    for value in values:
-        try:
-            roles.add(Role(value.strip().lower()))
-        except ValueError:
-            choices = ", ".join(role.value for role in Role)
-            raise AccountError(f"role: {value!r} is not a role (choose {choices})") from None
-    if not roles:
-        raise AccountError("role: give at least one (deactivate a user to take all access away)")
-    return sorted(roles)
+    return parse_choices(
+        Role, values, "role", "give at least one (deactivate a user to take all access away)"
+    )
 
 
 def user_roles(user: User) -> frozenset[Role]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import TypeVar
+
 
 class AccountError(ValueError):
     """A value a user gave is refused (a bad country, a weak password, an unknown name).
@@ -24,3 +28,24 @@ class TokenError(Exception):
 
     One message for all of these, for the same reason as AuthenticationError.
     """
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_choices(kind: type[E], values: Iterable[str], field: str, empty: str) -> list[E]:
+    """``values`` as members of ``kind`` (case and spaces ignored), sorted, without repeats.
+
+    AccountError naming ``field`` and the value for one that is not a member, and saying
+    ``empty`` when none is given.
+    """
+    chosen: set[E] = set()
+    for value in values:
+        try:
+            chosen.add(kind(value.strip().lower()))
+        except ValueError:
+            choices = ", ".join(member.value for member in kind)
+            raise AccountError(f"{field}: {value!r} is not a {field} (choose {choices})") from None
+    if not chosen:
+        raise AccountError(f"{field}: {empty}")
+    return sorted(chosen)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from vigil.sharing.actor import Actor, local_actor
 from vigil.sharing.audit import Action, record
 from vigil.sharing.clock import as_utc
-from vigil.sharing.errors import AccountError, TokenError
+from vigil.sharing.errors import AccountError, TokenError, parse_choices
 from vigil.store.models import ApiToken, Scope, User
 
 TOKEN_TAG = "vigil"
@@ -75,16 +75,7 @@ def _digest(presented: str) -> str:
 
 def parse_scopes(values: Iterable[str]) -> list[Scope]:
     """Scopes by name, sorted and without repeats; at least one."""
-    scopes = set()
-    for value in values:
-        try:
-            scopes.add(Scope(value.strip().lower()))
-        except ValueError:
-            choices = ", ".join(scope.value for scope in Scope)
-            raise AccountError(f"scope: {value!r} is not a scope (choose {choices})") from None
-    if not scopes:
-        raise AccountError("scope: give at least one")
-    return sorted(scopes)
+    return parse_choices(Scope, values, "scope", "give at least one")
 
 
 def token_status(token: ApiToken, now: datetime) -> TokenStatus:
