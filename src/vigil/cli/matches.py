@@ -22,6 +22,7 @@ from vigil.cli.common import (
     write_output,
 )
 from vigil.cli.failures import writing
+from vigil.reports.errors import ERRORS_SHOWN
 from vigil.reports.escape import printable
 from vigil.signals.registry import PDQ, VPDQ
 
@@ -146,7 +147,7 @@ def report(
             help="How many failed files the text and HTML reports list: a number or 'all' "
             "(JSON and CSV always list them all).",
         ),
-    ] = "50",
+    ] = str(ERRORS_SHOWN),
     output: Output = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from vigil.store.models import IngestError
 
+#: Failed files listed by the text and HTML reports unless asked for more.
+ERRORS_SHOWN = 50
 #: Rows fetched from the database at a time while streaming.
 _BATCH = 1000
 

@@ -19,14 +19,12 @@ from typing import Any, TextIO
 
 from jinja2 import Environment, select_autoescape
 
-from vigil.reports.errors import FileError
+from vigil.reports.errors import ERRORS_SHOWN, FileError
 from vigil.reports.escape import csv_cell, printable, printable_value
 from vigil.reports.triage import CLASS_LABELS, CLASSES, TriageReport
 from vigil.signals.registry import PDQ
 
 FORMATS = ("text", "json", "csv", "html")
-#: Failed files listed by the text and HTML reports unless asked for more.
-ERRORS_SHOWN = 50
 #: Bar colours of the HTML chart, one per class (colour-blind safe, dark enough on white).
 _COLOURS = {
     "known_exact": "#1b5e20",
