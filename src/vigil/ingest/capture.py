@@ -21,6 +21,8 @@ import warnings
 from contextlib import AbstractContextManager
 from typing import TextIO
 
+from vigil.media.errors import escape_unprintable
+
 #: Distinct messages kept per file; the rest are counted in a last line.
 MAX_MESSAGES = 20
 #: Characters kept of each message.
@@ -55,13 +57,6 @@ def _sink_and_spare() -> tuple[int, int]:
     return _descriptors
 
 
-def _printable(text: str) -> str:
-    # A decoder may echo a hostile file's bytes: controls would be stored and shown as is.
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
-
-
 class _Said:
     """Messages in the order first said, each with how many times it was said."""
 
@@ -71,7 +66,8 @@ class _Said:
 
     def add(self, text: str) -> None:
         for line in text.splitlines():
-            message = _printable(_ADDRESS.sub("", line).strip()[:MAX_MESSAGE_CHARS])
+            # A decoder may echo a hostile file's bytes: controls are stored escaped.
+            message = escape_unprintable(_ADDRESS.sub("", line).strip()[:MAX_MESSAGE_CHARS])
             if not message:
                 continue
             if message in self.counts or len(self.counts) < MAX_MESSAGES:

@@ -17,6 +17,12 @@ class MediaError(Exception):
         self.reason = reason
 
 
+def escape_unprintable(text: str) -> str:
+    """``text`` with each character that is not printable shown as its Python escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def _one_line(text: str) -> str:
-    joined = " ".join(line.strip() for line in text.splitlines() if line.strip())
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in joined)
+    return escape_unprintable(" ".join(line.strip() for line in text.splitlines() if line.strip()))
