@@ -16,6 +16,8 @@ from vigil.matching.listing import seizure_matches
 from vigil.matching.matching import match_seizure
 from vigil.matching.review import COUNTED, review_match
 from vigil.reports.triage import build_report
+from vigil.sharing.actor import local_actor
+from vigil.sharing.policy import Viewer, resolve
 from vigil.signals import vpdq
 from vigil.signals.vpdq import VpdqFrame
 from vigil.store.db import Store
@@ -23,6 +25,11 @@ from vigil.store.models import IngestRun, Match, Media, Seizure, Sighting
 from vigil.store.repo import case_by_reference, default_agency, seizure_by_name
 
 RNG = np.random.default_rng(10)
+
+
+def _viewer(session: Session) -> Viewer:
+    """The person at the terminal, acting for the local agency that owns every seizure here."""
+    return resolve(session, local_actor())
 
 
 def _pdq() -> str:
@@ -87,7 +94,7 @@ def _seizure(session: Session, case: str, name: str, files: dict[str, str | list
 
 def _linked_in_report(session: Session, seizure_id: int) -> set[int]:
     """The report's media of the seizure that are not new: the ones it counts as linked."""
-    report = build_report(session, session.get_one(Seizure, seizure_id))
+    report = build_report(session, session.get_one(Seizure, seizure_id), _viewer(session))
     new = {media.media_id for media in report.new_media}
     in_seizure = select(Sighting.media_id).where(Sighting.seizure_id == seizure_id)
     return set(session.scalars(in_seizure)) - new
@@ -107,16 +114,16 @@ def test_a_link_found_from_the_other_side_is_listed_counted_and_rejectable(store
         # Stored from B's side only: A's picture is the *other* media.
         assert (stored.other_media_id, stored.signal) == (beach, "pdq")
 
-        links = seizure_links(session, a, COUNTED)
+        links = seizure_links(session, _viewer(session), a, COUNTED)
         assert [(link.match_id, link.media_id, link.reverse) for link in links] == [
             (stored.id, beach, True)
         ]
         assert _linked_in_report(session, a) == {link.media_id for link in links}
-        report = build_report(session, session.get_one(Seizure, a))
+        report = build_report(session, session.get_one(Seizure, a), _viewer(session))
         assert report.classes["other_cases"] == 1
         assert report.other_cases == {"C2": 1}
 
-        (row,) = seizure_matches(session, a)
+        (row,) = seizure_matches(session, _viewer(session), a)
         assert (row.match_id, row.path, row.signal) == (stored.id, "DCIM/beach.jpg", "pdq")
         assert row.found_from_other_side
         assert row.target == "case C2 seizure laptop: copies/beach_small.jpg"
@@ -124,16 +131,25 @@ def test_a_link_found_from_the_other_side_is_listed_counted_and_rejectable(store
 
     # A's reviewer rejects the link from A's side, by the id `vigil match list` showed.
     with store.session() as session:
-        review_match(session, row.match_id, "rejected", reviewer="analyst A")
+        review_match(session, _viewer(session), row.match_id, "rejected")
     with store.session() as session:
-        assert seizure_links(session, a, COUNTED) == []
+        assert seizure_links(session, _viewer(session), a, COUNTED) == []
         assert _linked_in_report(session, a) == set()
-        assert build_report(session, session.get_one(Seizure, a)).classes["other_cases"] == 0
+        assert (
+            build_report(session, session.get_one(Seizure, a), _viewer(session)).classes[
+                "other_cases"
+            ]
+            == 0
+        )
         # Still listed, as rejected, so that it can be opened again; gone from B's count too.
-        assert [r.verdict for r in seizure_matches(session, a)] == ["rejected"]
-        assert [r.match_id for r in seizure_matches(session, a, "rejected")] == [stored.id]
-        assert seizure_matches(session, a, "open") == []
-        assert build_report(session, session.get_one(Seizure, b)).classes["new"] == 1
+        assert [r.verdict for r in seizure_matches(session, _viewer(session), a)] == ["rejected"]
+        assert [r.match_id for r in seizure_matches(session, _viewer(session), a, "rejected")] == [
+            stored.id
+        ]
+        assert seizure_matches(session, _viewer(session), a, "open") == []
+        assert (
+            build_report(session, session.get_one(Seizure, b), _viewer(session)).classes["new"] == 1
+        )
 
 
 def test_a_link_reads_from_the_seizure_s_side(store: Store) -> None:
@@ -146,9 +162,9 @@ def test_a_link_reads_from_the_seizure_s_side(store: Store) -> None:
         match_seizure(session, a)
         b = _seizure(session, "C2", "laptop", {"b.jpg": _near(shared, 3), "b.mp4": frames[:2]})
         match_seizure(session, b)
-        from_a = {link.signal: link for link in seizure_links(session, a)}
-        from_b = {link.signal: link for link in seizure_links(session, b)}
-        rows = {row.signal: row for row in seizure_matches(session, a)}
+        from_a = {link.signal: link for link in seizure_links(session, _viewer(session), a)}
+        from_b = {link.signal: link for link in seizure_links(session, _viewer(session), b)}
+        rows = {row.signal: row for row in seizure_matches(session, _viewer(session), a)}
     assert sorted(from_a) == sorted(from_b) == ["pdq", "vpdq"]
     for signal in ("pdq", "vpdq"):
         here, there = from_a[signal], from_b[signal]

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image, ImageFilter, ImageOps, ImageStat
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from vigil.banks.catalog import create_bank
 from vigil.banks.formats import KnownHash, ListHeader, write_hashes
@@ -30,15 +31,22 @@ from vigil.ingest.pipeline import IngestOutcome, IngestRequest, ingest
 from vigil.matching.matching import MatchSettings, _fit, queries
 from vigil.matching.review import ReviewError, review_match
 from vigil.reports.triage import build_report
+from vigil.sharing.actor import local_actor
+from vigil.sharing.policy import Viewer, resolve
 from vigil.signals.crypto import hash_bytes
 from vigil.signals.pdq import pdq_reference
 from vigil.signals.pdq_fast import DIHEDRAL_NAMES
 from vigil.store.db import Store
-from vigil.store.models import Match, Media, Seizure, Sighting
+from vigil.store.models import Match, MatchReview, Media, Seizure, Sighting
 
 DIHEDRAL = DIHEDRAL_NAMES[1:]
 
 CLIP_SECONDS = 4
+
+
+def _viewer(session: Session) -> Viewer:
+    """The person at the terminal, acting for the local agency that owns every seizure here."""
+    return resolve(session, local_actor())
 
 
 def _letterboxed(photo: Image.Image) -> Image.Image:
@@ -191,7 +199,7 @@ def test_seizure_b_links_to_case_c1(store: Store, two_seizures: tuple[IngestOutc
     assert small.other_media_id is not None
     # Seen from A, the same links show once B is in: A's report now counts them.
     with store.session() as session:
-        again = build_report(session, session.get_one(Seizure, a.seizure_id))
+        again = build_report(session, session.get_one(Seizure, a.seizure_id), _viewer(session))
     assert again.classes == {"known_exact": 1, "known_near": 3, "other_cases": 3, "new": 1}
     assert [m.path for m in again.new_media] == ["flat.png"]
 
@@ -202,16 +210,16 @@ def test_rejected_match_no_longer_counts(
     a, _ = two_seizures
     (resized,) = _matches_by_path(store, a.seizure_id)["resized.jpg"]
     with store.session() as session:
-        review_match(session, resized.id, "rejected", reviewer="analyst", note="different scene")
+        review_match(session, _viewer(session), resized.id, "rejected", note="different scene")
     with store.session() as session:
-        report = build_report(session, session.get_one(Seizure, a.seizure_id))
-        stored = session.get_one(Match, resized.id)
-        assert (stored.verdict, stored.reviewed_by) == ("rejected", "analyst")
+        report = build_report(session, session.get_one(Seizure, a.seizure_id), _viewer(session))
+        stored = session.scalars(select(MatchReview).where(MatchReview.match_id == resized.id))
+        assert [(r.verdict, r.reviewed_by) for r in stored] == [("rejected", local_actor().user)]
     # B's copies made A's other pictures "seen in other cases"; coffee is now new.
     assert report.classes["known_near"] == 2
     assert report.classes["new"] == 2
     with store.session() as session, pytest.raises(ReviewError, match="verdict must be"):
-        review_match(session, resized.id, "maybe", reviewer="analyst")
+        review_match(session, _viewer(session), resized.id, "maybe")
 
 
 def test_matching_again_adds_nothing(store: Store, two_seizures: tuple[IngestOutcome, ...]) -> None:

@@ -88,11 +88,14 @@ def list_(
 ) -> None:
     """List a seizure's matches (links found from either seizure's side), with their verdicts."""
     from vigil.matching.listing import seizure_matches
+    from vigil.sharing.actor import local_actor
+    from vigil.sharing.policy import resolve
     from vigil.store.repo import NotFoundError, find_seizure
 
     # A verdict that is not one of VERDICTS is a ValueError naming them.
     with user_session(data_dir, database_url, NotFoundError, ValueError) as session:
-        rows = seizure_matches(session, find_seizure(session, seizure, case).id, verdict)
+        viewer = resolve(session, local_actor())
+        rows = seizure_matches(session, viewer, find_seizure(session, seizure, case).id, verdict)
     if as_json:
         print_json([row.to_json() for row in rows])
         return
@@ -127,12 +130,14 @@ def review(
     from vigil.matching.review import ReviewError, review_match
     from vigil.sharing.actor import Actor, login_name
     from vigil.sharing.audit import Action, match_object, record
+    from vigil.sharing.policy import PolicyError, resolve
 
     by = reviewer or login_name()
-    with user_session(data_dir, database_url, ReviewError) as session:
-        review_match(session, match_id, verdict, reviewer=by, note=note)
+    with user_session(data_dir, database_url, ReviewError, PolicyError) as session:
+        actor = Actor(by.strip())
+        review_match(session, resolve(session, actor), match_id, verdict, note=note)
         details = {"verdict": verdict, "note": note}
-        record(session, Action.MATCH_REVIEW, match_object(match_id), details, Actor(by.strip()))
+        record(session, Action.MATCH_REVIEW, match_object(match_id), details, actor)
     out.print(f"match {match_id}: {verdict}", highlight=False)
 
 
@@ -156,6 +161,8 @@ def report(
     from vigil.reports.errors import seizure_errors
     from vigil.reports.render import FORMATS, write_report
     from vigil.reports.triage import build_report
+    from vigil.sharing.actor import local_actor
+    from vigil.sharing.policy import resolve
     from vigil.store.repo import NotFoundError, find_seizure
 
     if fmt not in FORMATS:
@@ -163,7 +170,7 @@ def report(
     shown = _errors_shown(errors)
     with user_session(data_dir, database_url, NotFoundError) as session:
         found = find_seizure(session, seizure, case)
-        triage = build_report(session, found)
+        triage = build_report(session, found, resolve(session, local_actor()))
 
         def write(stream: TextIO) -> None:
             # The failed files stream from the store while the report is written.

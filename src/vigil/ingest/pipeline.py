@@ -29,6 +29,7 @@ from vigil.reports.summary import SeizureSummary
 from vigil.reports.triage import TriageReport, build_report
 from vigil.sharing.actor import Actor, local_actor
 from vigil.sharing.audit import Action, record, seizure_object
+from vigil.sharing.policy import resolve
 from vigil.store.db import Store
 from vigil.store.models import IngestRun, Seizure, utcnow
 from vigil.store.repo import case_by_reference, default_agency, seizure_by_name
@@ -259,7 +260,8 @@ def ingest(store: Store, request: IngestRequest, progress: Progress | None = Non
     write(lambda session: _finish_run(session, run_id, "matching", None))
     matches = write(lambda session: match_seizure(session, seizure_id, request.match_settings))
     with store.session() as session:
-        triage = build_report(session, session.get_one(Seizure, seizure_id))
+        viewer = resolve(session, request.actor)
+        triage = build_report(session, session.get_one(Seizure, seizure_id), viewer)
     write(lambda session: _complete_run(session, run_id, triage, matches, processed, request.actor))
     return IngestOutcome(
         run_id, seizure_id, resumed, processed, triage.summary, matches, triage, plan

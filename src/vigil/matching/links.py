@@ -5,6 +5,11 @@ A link between two seizures' media is stored once, by whichever seizure was matc
 side it is a match whose *other* media is this seizure's. Everything that reads a seizure's
 matches — the triage report, ``vigil match list``, reviews — reads them here, so that each
 sees the same links from either side and a link a reviewer cannot see never counts.
+
+Links are read for a viewer: only those whose other side the viewer may see (the policy
+decides), each with the verdict of the viewer's agency (open when it has not reviewed).
+A link to something hidden is not a link for this viewer: it is a hit
+(``vigil.sharing.policy.hidden_hits``).
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from vigil.store.models import Bank, BankEntry, Match, Sighting
+from vigil.sharing.policy import Viewer, match_condition
+from vigil.store.models import Bank, BankEntry, Match, MatchReview, Sighting
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +49,29 @@ class Link:
     reverse: bool
 
 
+def verdict_column() -> ColumnElement[str]:
+    """The reviewing agency's verdict (``open`` when none); needs :func:`with_reviews`."""
+    return func.coalesce(MatchReview.verdict, "open")
+
+
+def with_reviews(query: Any, agency_id: int) -> Any:
+    """``query`` (over Match) joined to the reviews of ``agency_id``'s agency only."""
+    return query.outerjoin(
+        MatchReview, and_(MatchReview.match_id == Match.id, MatchReview.agency_id == agency_id)
+    )
+
+
 def _of_seizure(
-    own: InstrumentedAttribute[Any], seizure_id: int, verdicts: Collection[str] | None
+    viewer: Viewer,
+    own: InstrumentedAttribute[Any],
+    seizure_id: int,
+    verdicts: Collection[str] | None,
 ) -> list[ColumnElement[bool]]:
-    """Matches whose ``own`` side is one of the seizure's media (with one of ``verdicts``)."""
+    """Visible matches whose ``own`` side is one of the seizure's media (with ``verdicts``)."""
     in_seizure = select(Sighting.media_id).where(Sighting.seizure_id == seizure_id)
-    conditions: list[ColumnElement[bool]] = [own.in_(in_seizure)]
+    conditions: list[ColumnElement[bool]] = [own.in_(in_seizure), match_condition(viewer)]
     if verdicts is not None:
-        conditions.append(Match.verdict.in_(sorted(verdicts)))
+        conditions.append(verdict_column().in_(sorted(verdicts)))
     return conditions
 
 
@@ -59,7 +80,7 @@ _COLUMNS = (
     Match.id,
     Match.media_id,
     Match.signal,
-    Match.verdict,
+    verdict_column().label("verdict"),
     Match.distance,
     Match.variant,
     Match.query_share,
@@ -69,17 +90,19 @@ _COLUMNS = (
 
 
 def seizure_links(
-    session: Session, seizure_id: int, verdicts: Collection[str] | None = None
+    session: Session, viewer: Viewer, seizure_id: int, verdicts: Collection[str] | None = None
 ) -> list[Link]:
-    """Every link of the seizure's media, whichever side found it (only ``verdicts`` if given).
+    """Every link of the seizure's media that the viewer may see, whichever side found it
+    (only ``verdicts`` of the viewer's agency if given).
 
-    A link between two media both in the seizure is given once from each.
+    A link between two media both in the seizure is given once from each. The caller has
+    checked that the viewer may see the seizure.
     """
     found = session.execute(
-        select(*_COLUMNS, BankEntry, Bank)
+        with_reviews(select(*_COLUMNS, BankEntry, Bank), viewer.agency_id)
         .outerjoin(BankEntry, Match.bank_entry_id == BankEntry.id)
         .outerjoin(Bank, BankEntry.bank_id == Bank.id)
-        .where(*_of_seizure(Match.media_id, seizure_id, verdicts))
+        .where(*_of_seizure(viewer, Match.media_id, seizure_id, verdicts))
         .order_by(Match.id)
     )
     links = [
@@ -102,8 +125,8 @@ def seizure_links(
     # Found when the other media's seizure was matched: read from this side, the two media
     # and the two shares swap places.
     found_back = session.execute(
-        select(*_COLUMNS)
-        .where(*_of_seizure(Match.other_media_id, seizure_id, verdicts))
+        with_reviews(select(*_COLUMNS), viewer.agency_id)
+        .where(*_of_seizure(viewer, Match.other_media_id, seizure_id, verdicts))
         .order_by(Match.id)
     )
     links += [

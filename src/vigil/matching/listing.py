@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from vigil.matching.links import seizure_links
 from vigil.matching.review import VERDICTS
+from vigil.sharing.policy import Viewer
 from vigil.store.models import BankEntry, Case, Seizure, Sighting
 
 
@@ -74,7 +75,7 @@ def _paths(session: Session, seizure_id: int, media_ids: set[int]) -> dict[int, 
 
 
 def seizure_matches(
-    session: Session, seizure_id: int, verdict: str | None = None
+    session: Session, viewer: Viewer, seizure_id: int, verdict: str | None = None
 ) -> list[MatchRow]:
     """Every match of the seizure's files, from either side (optionally only ``verdict``'s).
 
@@ -82,7 +83,7 @@ def seizure_matches(
     """
     if verdict is not None and verdict not in VERDICTS:
         raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
-    links = seizure_links(session, seizure_id, None if verdict is None else (verdict,))
+    links = seizure_links(session, viewer, seizure_id, None if verdict is None else (verdict,))
     paths = _paths(session, seizure_id, {link.media_id for link in links})
     rows = []
     for link in links:

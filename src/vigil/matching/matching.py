@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from vigil.banks.staging import visible_entries
@@ -26,7 +26,7 @@ from vigil.signals import vpdq
 from vigil.signals.pdq_variants import UNLETTERBOXED, PdqVariants
 from vigil.signals.registry import EXACT, PDQ, VPDQ
 from vigil.store.insert import insert_ignoring_duplicates
-from vigil.store.models import BankEntry, Match, Media, Sighting
+from vigil.store.models import BankEntry, Match, Media, Seizure, Sighting
 
 EXACT_SIGNALS = tuple(s.name for s in EXACT)
 # Pictures read and matched at a time, so a seizure of millions never sits in memory at once.
@@ -103,7 +103,6 @@ def _finding(
         "variant": values.get("variant"),
         "query_share": values.get("query_share"),
         "target_share": values.get("target_share"),
-        "verdict": "open",
     }
 
 
@@ -333,4 +332,7 @@ def match_seizure(
         session,
         lambda: _store(session, _vpdq_findings(session, seizure_id, settings, indexes, stats)),
     )
+    # What this run stored was found by the seizure's agency (verdicts are per agency).
+    finder = select(Seizure.agency_id).where(Seizure.id == seizure_id).scalar_subquery()
+    session.execute(update(Match).where(Match.agency_id.is_(None)).values(agency_id=finder))
     return stats

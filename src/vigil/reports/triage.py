@@ -27,6 +27,7 @@ from vigil.matching.links import seizure_links
 from vigil.matching.matching import queries
 from vigil.matching.review import COUNTED
 from vigil.reports.summary import SeizureSummary, summarize_seizure
+from vigil.sharing.policy import Viewer
 from vigil.signals import vpdq
 from vigil.signals.registry import EXACT as EXACT_SIGNALS
 from vigil.signals.registry import PDQ, VPDQ
@@ -182,12 +183,13 @@ def _low_quality(session: Session, seizure_id: int) -> tuple[int, int]:
     return pictures, frames
 
 
-def build_report(session: Session, seizure: Seizure) -> TriageReport:
-    """Read the seizure's media and matches back from the store and class them."""
+def build_report(session: Session, seizure: Seizure, viewer: Viewer) -> TriageReport:
+    """Read the seizure's media and matches back from the store and class them, as the
+    viewer may see them (the caller has checked that the viewer may see the seizure)."""
     media = _media_of(session, seizure.id)
     ids = [m.id for m in media]
     # The same links `vigil match list` shows, whichever side found them.
-    found = seizure_links(session, seizure.id, COUNTED)
+    found = seizure_links(session, viewer, seizure.id, COUNTED)
     links = [
         (link.media_id, link.other_media_id) for link in found if link.other_media_id is not None
     ]

@@ -6,18 +6,29 @@ import getpass
 import os
 from dataclasses import dataclass
 
+from vigil.store.models import Role, Scope
 from vigil.store.repo import DEFAULT_AGENCY_CODE
 
 #: Names the person at the terminal (`--by` of `vigil match review` reads it too).
 USER_ENV = "VIGIL_USER"
 
+#: The person at the terminal can open the database itself: the CLI acts with every role
+#: (for the agency it is told to act for), and the audit trail says who it was.
+TERMINAL_ROLES = frozenset(Role)
+
 
 @dataclass(frozen=True)
 class Actor:
-    """The user and agency an act is done by and recorded under."""
+    """The user and agency an act is done by and recorded under, with the user's roles.
+
+    ``scopes`` narrows what an API token may do; None for a login or the terminal.
+    What the roles allow is decided by ``vigil.sharing.policy``.
+    """
 
     user: str
     agency: str = DEFAULT_AGENCY_CODE
+    roles: frozenset[Role] = TERMINAL_ROLES
+    scopes: frozenset[Scope] | None = None
 
 
 def login_name() -> str:

@@ -39,7 +39,7 @@ def seizure_by_name(session: Session, case: Case, name: str) -> Seizure:
         select(Seizure).where(Seizure.case_id == case.id, Seizure.name == name)
     )
     if seizure is None:
-        seizure = Seizure(case_id=case.id, name=name)
+        seizure = Seizure(case_id=case.id, agency_id=case.agency_id, name=name)
         session.add(seizure)
         session.flush()
     return seizure

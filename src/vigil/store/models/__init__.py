@@ -10,6 +10,19 @@ from vigil.store.models.base import Base, utcnow
 from vigil.store.models.cases import Case, IngestRun, Seizure
 from vigil.store.models.matches import Match
 from vigil.store.models.media import IngestError, Media, Sighting
+from vigil.store.models.network import (
+    GrantReason,
+    HitNotice,
+    Level,
+    MatchReview,
+    Priority,
+    RecordType,
+    Referral,
+    ReferralRecord,
+    ReferralStatus,
+    ShareGrant,
+    WebSession,
+)
 from vigil.store.models.sharing import (
     Agency,
     AgencyKind,
@@ -31,16 +44,27 @@ __all__ = [
     "BankImport",
     "Base",
     "Case",
+    "GrantReason",
+    "HitNotice",
     "ImportStatus",
     "IngestError",
     "IngestRun",
+    "Level",
     "LoginFailure",
     "Match",
+    "MatchReview",
     "Media",
+    "Priority",
+    "RecordType",
+    "Referral",
+    "ReferralRecord",
+    "ReferralStatus",
     "Role",
     "Scope",
     "Seizure",
+    "ShareGrant",
     "Sighting",
     "User",
+    "WebSession",
     "utcnow",
 ]

@@ -21,6 +21,8 @@ class Case(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     reference: Mapped[str] = mapped_column(String(100))
     title: Mapped[str | None] = mapped_column(String(300))
+    # Level (vigil.store.models.network.Level): owner / named / all.
+    dissemination: Mapped[str] = mapped_column(String(20), default="owner", server_default="owner")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     agency: Mapped[Agency] = relationship()
@@ -34,7 +36,11 @@ class Seizure(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    # The owner: the case's agency (kept here so that visibility is one join, not two).
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Level (vigil.store.models.network.Level); its sightings and ingest runs follow it.
+    dissemination: Mapped[str] = mapped_column(String(20), default="owner", server_default="owner")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     case: Mapped[Case] = relationship()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigil.store.models.banks import BankEntry
@@ -13,7 +13,7 @@ from vigil.store.models.media import Media
 
 
 class Match(Base):
-    """Media found to be a known item or another case's media, and the review of that finding.
+    """Media found to be a known item or another case's media.
 
     ``target_key`` names the other side (``bank_entry:ID`` or ``media:ID``) so that one
     finding is stored once whichever side it points at.
@@ -37,10 +37,8 @@ class Match(Base):
     # vPDQ: share of this video's frames found in the other, and of the other's in this.
     query_share: Mapped[float | None] = mapped_column(Float)
     target_share: Mapped[float | None] = mapped_column(Float)
-    verdict: Mapped[str] = mapped_column(String(10), default="open")
-    reviewed_by: Mapped[str | None] = mapped_column(String(100))
-    review_note: Mapped[str | None] = mapped_column(Text)
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The agency whose matching found it; verdicts are per agency (MatchReview).
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     media: Mapped[Media] = relationship(foreign_keys=[media_id])
