@@ -63,6 +63,18 @@ class Action(StrEnum):
     MATCH_REVIEW = "match.review"
     REPORT_EXPORT = "report.export"
     DB_UPGRADE = "db.upgrade"
+    #: A record's dissemination level or named agencies changed.
+    SHARE_CHANGE = "share.change"
+    #: A view of a record shared by another agency (restricted to some agencies).
+    RECORD_VIEW = "record.view"
+    HIT_RAISE = "hit.raise"
+    HIT_ACKNOWLEDGE = "hit.acknowledge"
+    REFERRAL_SEND = "referral.send"
+    REFERRAL_ACKNOWLEDGE = "referral.acknowledge"
+    REFERRAL_PROGRESS = "referral.progress"
+    REFERRAL_CLOSE = "referral.close"
+    #: One request to the lookup service (however many hashes it asked about).
+    LOOKUP = "lookup"
 
 
 def seizure_object(case_reference: str, seizure_name: str) -> str:
