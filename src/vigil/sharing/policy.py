@@ -15,6 +15,8 @@ The rules:
 - A media row (shared by SHA-256 across seizures) is visible only through a sighting in a
   visible seizure, or a referral of that media.
 - A match is visible when both its sides are (or it was referred).
+- A referral is seen by the agencies that sent and received it, and acted on only by its
+  recipient; the central unit oversees every agency's overdue referrals.
 - Roles grant permissions (:data:`ROLE_PERMISSIONS`); an API token's scopes narrow them.
 
 A record that exists but is hidden and one that does not exist are refused alike
@@ -28,7 +30,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, exists, false, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    exists,
+    false,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from vigil.sharing.actor import Actor
@@ -43,6 +55,7 @@ from vigil.store.models import (
     Match,
     Media,
     RecordType,
+    Referral,
     Role,
     Scope,
     Seizure,
@@ -87,7 +100,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 #: What a partner's users may do whatever their roles: ask, and read what is named to them.
 PARTNER_PERMISSIONS = frozenset({Permission.READ, Permission.LOOKUP})
 
-#: Every police member may ask the lookup service too (partners are who it is for).
+#: Every police member who may read may ask the lookup service too (partners are who it
+#: is for).
 _MEMBER_EXTRA = frozenset({Permission.LOOKUP})
 
 SCOPE_PERMISSIONS: dict[Scope, frozenset[Permission]] = {
@@ -138,7 +152,7 @@ def permissions_of(
         granted |= ROLE_PERMISSIONS[Role(role)]
     if kind is AgencyKind.PARTNER:
         granted = set(PARTNER_PERMISSIONS) if granted else set()
-    elif granted:
+    elif Permission.READ in granted:
         granted |= _MEMBER_EXTRA
     if scopes is not None:
         allowed: set[Permission] = set()
@@ -333,6 +347,48 @@ def check_owner(viewer: Viewer, owner_agency_id: int, what: str) -> None:
     """ForbiddenError unless the viewer's agency owns the record (to change it or share it)."""
     if owner_agency_id != viewer.agency_id:
         raise ForbiddenError(f"{what} belongs to another agency: only its owner may change it")
+
+
+# --- referrals ------------------------------------------------------------------------
+
+
+def referral_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """Keeps the referrals (rows of ``Referral``) the viewer may see: sent or received."""
+    return or_(
+        Referral.from_agency_id == viewer.agency_id, Referral.to_agency_id == viewer.agency_id
+    )
+
+
+def inbox_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """Keeps the referrals addressed to the viewer's agency."""
+    return Referral.to_agency_id == viewer.agency_id
+
+
+def outbox_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """Keeps the referrals the viewer's agency sent."""
+    return Referral.from_agency_id == viewer.agency_id
+
+
+def overdue_scope_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """Keeps the referrals whose lateness the viewer oversees.
+
+    Its own agency's inbox; every agency's for the central unit, which watches the network.
+    """
+    if viewer.agency_kind is AgencyKind.CENTRAL_UNIT:
+        return true()
+    return inbox_condition(viewer)
+
+
+def check_recipient(viewer: Viewer, to_agency_id: int, what: str) -> None:
+    """ForbiddenError unless the viewer's agency is the one ``what`` is addressed to."""
+    if to_agency_id != viewer.agency_id:
+        raise ForbiddenError(f"{what} is addressed to another agency: only it may act on it")
+
+
+def check_other_agency(viewer: Viewer, agency_id: int, what: str) -> None:
+    """ForbiddenError when ``agency_id`` is the viewer's own (``what`` must go elsewhere)."""
+    if agency_id == viewer.agency_id:
+        raise ForbiddenError(f"{what} must go to another agency, not your own")
 
 
 # --- hits on what the viewer may not see ----------------------------------------------
