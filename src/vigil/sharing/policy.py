@@ -51,6 +51,7 @@ from vigil.store.models import (
     BankEntry,
     Case,
     GrantReason,
+    HitNotice,
     Level,
     Match,
     Media,
@@ -288,6 +289,14 @@ def match_condition(viewer: Viewer) -> ColumnElement[bool]:
         and_(media_condition(viewer, Match.media_id), match_target_condition(viewer)),
         Match.id.in_(_granted(viewer, RecordType.MATCH, [GrantReason.REFERRAL])),
     )
+
+
+def hit_notice_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """Keeps the hit notices (rows of ``HitNotice``) addressed to the viewer's agency.
+
+    A notice is its recipient's alone: the counterpart has its own mirror of it.
+    """
+    return HitNotice.agency_id == viewer.agency_id
 
 
 # --- one record ----------------------------------------------------------------------
