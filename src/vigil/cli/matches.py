@@ -59,20 +59,28 @@ def run(
 ) -> None:
     """Match a seizure again against every bank and other case (after importing a bank)."""
     from vigil.matching.matching import MatchSettings, match_seizure
+    from vigil.sharing.actor import local_actor
+    from vigil.sharing.hits import SEEKER, raise_hit_notices
+    from vigil.sharing.policy import PolicyError, resolve
     from vigil.store.repo import NotFoundError, find_seizure
 
     try:
         settings = MatchSettings(pdq_radius=pdq_radius, vpdq_share=vpdq_share)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    with user_session(data_dir, database_url, NotFoundError) as session:
-        stats = match_seizure(session, find_seizure(session, seizure, case).id, settings)
+    with user_session(data_dir, database_url, NotFoundError, PolicyError) as session:
+        found = find_seizure(session, seizure, case)
+        stats = match_seizure(session, found.id, settings)
+        raised = raise_hit_notices(session, resolve(session, local_actor()), found.id)
     out.print(
         f"new matches: {stats.exact:,} exact, {stats.pdq:,} PDQ, {stats.vpdq:,} vPDQ; "
         f"not fuzzy-matched for low quality: {stats.low_quality_pictures:,} pictures, "
         f"{stats.low_quality_frames:,} video frames",
         highlight=False,
     )
+    hits = sum(1 for notice in raised if notice.side == SEEKER)
+    if hits:
+        out.print(f"new hit notices: {hits:,} (see `vigil hit list`)", highlight=False)
 
 
 @match_app.command("list")

@@ -29,6 +29,7 @@ from vigil.reports.summary import SeizureSummary
 from vigil.reports.triage import TriageReport, build_report
 from vigil.sharing.actor import Actor, local_actor
 from vigil.sharing.audit import Action, record, seizure_object
+from vigil.sharing.hits import raise_hit_notices
 from vigil.sharing.policy import resolve
 from vigil.store.db import Store
 from vigil.store.models import IngestRun, Seizure, utcnow
@@ -259,6 +260,8 @@ def ingest(store: Store, request: IngestRequest, progress: Progress | None = Non
     # Matching is idempotent: if it is interrupted, the resumed run simply matches again.
     write(lambda session: _finish_run(session, run_id, "matching", None))
     matches = write(lambda session: match_seizure(session, seizure_id, request.match_settings))
+    # Both sides of a hit on data the actor's agency may not see learn that it exists.
+    write(lambda session: raise_hit_notices(session, resolve(session, request.actor), seizure_id))
     with store.session() as session:
         viewer = resolve(session, request.actor)
         triage = build_report(session, session.get_one(Seizure, seizure_id), viewer)
