@@ -14,6 +14,7 @@ from vigil.cli.audit import audit_app
 from vigil.cli.banks import bank_app
 from vigil.cli.common import DatabaseUrl, DataDir, err, fail, open_store, out
 from vigil.cli.failures import explain
+from vigil.cli.hits import hit_app
 from vigil.cli.matches import Radius, Share, match_app, report
 from vigil.cli.tokens import token_app
 from vigil.cli.users import user_app
@@ -34,6 +35,7 @@ app.add_typer(agency_app, name="agency")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(hit_app, name="hit")
 
 
 @app.command()

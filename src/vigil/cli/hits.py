@@ -1,0 +1,98 @@
+"""`vigil hit ...`: the hit notices of an agency (another agency holds what its data touched)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from vigil.cli.common import DatabaseUrl, DataDir, out, print_json, shown, user_session
+from vigil.store.repo import DEFAULT_AGENCY_CODE
+
+hit_app = typer.Typer(
+    help="Hit notices: another agency holds data that yours touched (never what).",
+    no_args_is_help=True,
+)
+
+Agency = Annotated[
+    str,
+    typer.Option(
+        "--agency",
+        envvar="VIGIL_AGENCY",
+        help="Code of the agency to act for: its own notices only.",
+    ),
+]
+
+
+def _about(subject: dict[str, Any]) -> str:
+    """The recipient's own record, as the table shows it."""
+    if subject["type"] == "seizure":
+        return f"seizure {subject['case']}/{subject['seizure']}"
+    if subject["type"] == "bank":
+        return f"bank {subject['bank']}"
+    return str(subject["type"])
+
+
+def _counterpart(notice: dict[str, Any]) -> str:
+    agency = notice["counterpart"]
+    country = f", {agency['country']}" if agency["country"] else ""
+    return f"{agency['name']} ({agency['code']}{country})"
+
+
+@hit_app.command("list")
+def list_(
+    agency: Agency = DEFAULT_AGENCY_CODE,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only the notices not yet acknowledged.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List the agency's hit notices, newest first: whom to contact, never what was hit."""
+    from vigil.sharing.actor import local_actor
+    from vigil.sharing.hits import list_notices, notice_json
+    from vigil.sharing.policy import PolicyError, resolve
+
+    with user_session(data_dir, database_url, PolicyError) as session:
+        viewer = resolve(session, local_actor(agency.strip().upper()))
+        notices = [notice_json(session, n) for n in list_notices(session, viewer, open_only)]
+    if as_json:
+        print_json(notices)
+        return
+    table = Table(title="Hit notices")
+    columns = ("reference", "side", "raised (UTC)", "about", "other agency", "contact", "their ref")
+    for column in (*columns, "acknowledged"):
+        table.add_column(column)
+    for notice in notices:
+        table.add_row(
+            notice["reference"],
+            notice["side"],
+            notice["created_at"][:16].replace("T", " "),
+            shown(_about(notice["subject"])),
+            shown(_counterpart(notice)),
+            shown(notice["contact"] or "none given"),
+            shown(notice["counterpart_reference"] or ""),
+            "yes" if notice["acknowledged"] else "no",
+        )
+    out.print(table)
+
+
+@hit_app.command("ack")
+def ack(
+    reference: Annotated[str, typer.Argument(help="Reference of the notice (HIT-...).")],
+    agency: Agency = DEFAULT_AGENCY_CODE,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Acknowledge a hit notice of the agency (recorded in the audit trail)."""
+    from vigil.sharing.actor import local_actor
+    from vigil.sharing.hits import acknowledge
+    from vigil.sharing.policy import PolicyError, resolve
+
+    with user_session(data_dir, database_url, PolicyError) as session:
+        viewer = resolve(session, local_actor(agency.strip().upper()))
+        notice = acknowledge(session, viewer, reference)
+        done = notice.reference
+    out.print(f"hit notice {done} acknowledged", highlight=False)
