@@ -12,13 +12,27 @@ import typer
 from vigil.cli.agencies import agency_app
 from vigil.cli.audit import audit_app
 from vigil.cli.banks import bank_app
-from vigil.cli.common import DatabaseUrl, DataDir, err, fail, open_store, out
+from vigil.cli.common import (
+    AgencyCode,
+    DatabaseUrl,
+    DataDir,
+    Dissemination,
+    NamedAgencies,
+    acting,
+    err,
+    fail,
+    open_store,
+    out,
+)
 from vigil.cli.failures import explain
 from vigil.cli.hits import hit_app
 from vigil.cli.matches import Radius, Share, match_app, report
+from vigil.cli.referrals import referral_app
 from vigil.cli.tokens import token_app
 from vigil.cli.users import user_app
 from vigil.signals.registry import PDQ, VPDQ
+from vigil.store.models import Level
+from vigil.store.repo import DEFAULT_AGENCY_CODE
 
 app = typer.Typer(
     help="Vigil: victim-identification and intelligence-sharing database.",
@@ -36,6 +50,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(hit_app, name="hit")
+app.add_typer(referral_app, name="referral")
 
 
 @app.command()
@@ -77,10 +92,17 @@ def ingest(
     pdq_radius: Radius = PDQ.default_threshold,
     vpdq_share: Share = VPDQ.default_threshold,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    dissemination: Dissemination = Level.OWNER,
+    named: NamedAgencies = None,
+    agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Ingest a folder of seized media: hash, read metadata, store. Resumes if interrupted."""
+    """Ingest a folder of seized media: hash, read metadata, store. Resumes if interrupted.
+
+    The case and seizure belong to the agency acted for; when this run makes them, they are
+    seen by --dissemination (see `vigil share set` to change it later).
+    """
     from vigil.cli.progress import IngestProgressBar
     from vigil.cli.render import print_ingest_json, print_summary, print_triage
     from vigil.ingest.budget import (
@@ -92,6 +114,8 @@ def ingest(
     from vigil.ingest.pipeline import IngestInputError, IngestRequest
     from vigil.ingest.pipeline import ingest as run_ingest
     from vigil.matching.matching import MatchSettings
+    from vigil.sharing.dissemination import DisseminationError
+    from vigil.sharing.policy import PolicyError
 
     if pdq_mode not in ("fast", "reference"):
         raise fail(f"--pdq-mode must be fast or reference, not {pdq_mode!r}")
@@ -118,14 +142,17 @@ def ingest(
         timeout=timeout,
         match_settings=match_settings,
         memory_budget=budget,
+        actor=acting(agency),
+        dissemination=dissemination,
+        named=tuple(named or ()),
     )
     try:
         with IngestProgressBar(err) as bar:
             outcome = run_ingest(store, request, bar)
         if as_json:
             # The failed files stream from the store, so it closes after the document.
-            print_ingest_json(store, outcome)
-    except IngestInputError as exc:
+            print_ingest_json(store, outcome, request.actor)
+    except (IngestInputError, PolicyError, DisseminationError) as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
         err.print("interrupted: run the same command again to resume")
