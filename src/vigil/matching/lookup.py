@@ -1,0 +1,518 @@
+"""The lookup service: "is this hash known?" answered from memory, across every bank.
+
+A partner (or a member) sends PDQ, MD5, SHA-1 or SHA-256 values and learns, for each, match
+or no match; for a match only what it may see of the bank entry: the bank's name, the
+entry's category and a reference to report against, and the distance for PDQ. Never the
+entry's hashes, series or metadata, and nothing at all of banks the policy hides from it.
+
+The entries are held in *segments*, each what one refresh found new: arrays of entry id,
+bank, import and category, a PDQ index (whose ids are positions in the arrays) and dicts of
+the exact hashes. A segment is never changed once published; an added import is a new
+segment, a deleted bank or import clears bits of a segment's ``live`` mask (a new array in
+place of the old). So searches need no lock, a new import answers as soon as its segment is
+built (no rebuild of what was there), and only many segments or many dead entries cost a
+full rebuild (counted in ``rebuilds``).
+
+Only entries of complete imports count (``banks.staging.visible_entries``). Which banks a
+viewer may see is the policy's answer, kept per agency until the banks or their sharing
+change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from vigil.banks.staging import visible_entries
+from vigil.index.pdq import PdqIndex, codes_from_hex
+from vigil.sharing import policy
+from vigil.sharing.actor import Actor
+from vigil.sharing.audit import Action, Details, record
+from vigil.sharing.policy import Permission, Viewer
+from vigil.signals.base import SignalType
+from vigil.signals.registry import EXACT, PDQ
+from vigil.store.models import Bank, BankEntry, BankImport, ImportStatus, RecordType, ShareGrant
+
+#: The most values one request may ask about.
+MAX_BATCH = 10_000
+#: The signal types the service answers for: PDQ and the exact hashes.
+LOOKUP_SIGNALS: tuple[SignalType[Any], ...] = (PDQ, *EXACT)
+_BY_NAME = {signal.name: signal for signal in LOOKUP_SIGNALS}
+# More segments than this, or this share of dead entries, and the next refresh rebuilds.
+_MAX_SEGMENTS = 32
+_DEAD_SHARE = 4
+_CHUNK = 65536
+_NO_IMPORT = 0
+
+Positions = int | tuple[int, ...]
+
+
+class LookupInputError(ValueError):
+    """A lookup request is refused; the message names the value or limit at fault."""
+
+
+@dataclass(frozen=True, slots=True)
+class KnownMatch:
+    """A bank entry the value matched, as much of it as the asker may see."""
+
+    bank: str
+    entry_id: int
+    category: str | None
+    distance: int
+
+    @property
+    def reference(self) -> str:
+        """What to report against: stable, and naming nothing but the entry's number."""
+        return f"vigil:entry:{self.entry_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class LookupAnswer:
+    """One asked value (canonical form) and the visible entries it matched, nearest first."""
+
+    value: str
+    matches: tuple[KnownMatch, ...]
+
+    @property
+    def matched(self) -> bool:
+        """Whether any visible entry matched."""
+        return bool(self.matches)
+
+
+@dataclass
+class _Segment:
+    """Entries found by one refresh. Only ``live`` is ever replaced (never written in place)."""
+
+    entry_ids: NDArray[np.int64]
+    bank_ids: NDArray[np.int64]
+    import_ids: NDArray[np.int64]
+    categories: NDArray[np.int32]
+    pdq: PdqIndex
+    exact: dict[str, dict[bytes, Positions]]
+    live: NDArray[np.bool_]
+
+    @property
+    def size(self) -> int:
+        return int(self.entry_ids.size)
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    """What a refresh did: entries taken in and dropped, and whether it rebuilt everything."""
+
+    added: int = 0
+    dropped: int = 0
+    rebuilt: bool = False
+
+
+def lookup_signal(name: str) -> SignalType[Any]:
+    """The signal type ``name`` if the service answers for it; LookupInputError otherwise."""
+    try:
+        return _BY_NAME[name.strip().lower()]
+    except KeyError:
+        known = ", ".join(_BY_NAME)
+        raise LookupInputError(f"signal_type: {name!r} is not one of {known}") from None
+
+
+def parse_values(signal: SignalType[Any], values: Sequence[object]) -> list[str]:
+    """``values`` in canonical form; LookupInputError naming the first bad one or the limit."""
+    if not values:
+        raise LookupInputError("hashes: give at least one value")
+    if len(values) > MAX_BATCH:
+        raise LookupInputError(
+            f"hashes: at most {MAX_BATCH:,} values a request, got {len(values):,}"
+        )
+    parsed: list[str] = []
+    for number, value in enumerate(values):
+        try:
+            parsed.append(str(signal.parse(value)))
+        except ValueError as exc:
+            raise LookupInputError(f"hashes[{number}]: {exc}") from None
+    return parsed
+
+
+class _Builder:
+    """Collects rows of bank entries into one segment."""
+
+    def __init__(self, categories: dict[str | None, int], quality_floor: int) -> None:
+        self._categories = categories
+        self._floor = quality_floor
+        self._ids: list[NDArray[np.int64]] = []
+        self._banks: list[NDArray[np.int64]] = []
+        self._imports: list[NDArray[np.int64]] = []
+        self._cats: list[NDArray[np.int32]] = []
+        self._codes: list[NDArray[np.uint8]] = []
+        self._positions: list[NDArray[np.int64]] = []
+        self.exact: dict[str, dict[bytes, Positions]] = {s.name: {} for s in EXACT}
+        self.size = 0
+
+    def _category(self, name: str | None) -> int:
+        return self._categories.setdefault(name, len(self._categories))
+
+    def add(self, rows: Sequence[Any]) -> None:
+        """Take in rows of (id, bank, import, category, quality, pdq, *exact hashes)."""
+        start = self.size
+        columns = list(zip(*rows, strict=True))
+        self._ids.append(np.array(columns[0], dtype=np.int64))
+        self._banks.append(np.array(columns[1], dtype=np.int64))
+        self._imports.append(np.array([i or _NO_IMPORT for i in columns[2]], dtype=np.int64))
+        self._cats.append(np.array([self._category(c) for c in columns[3]], dtype=np.int32))
+        usable = [
+            (start + n, pdq)
+            for n, (quality, pdq) in enumerate(zip(columns[4], columns[5], strict=True))
+            if pdq is not None and (quality is None or quality >= self._floor)
+        ]
+        if usable:
+            self._positions.append(np.array([p for p, _ in usable], dtype=np.int64))
+            self._codes.append(codes_from_hex([h for _, h in usable]))
+        for signal, hexes in zip(EXACT, columns[6:], strict=True):
+            table = self.exact[signal.name]
+            for n, value in enumerate(hexes):
+                if value:
+                    _put(table, bytes.fromhex(value), start + n)
+        self.size += len(rows)
+
+    def segment(self) -> _Segment | None:
+        """The segment of everything added; None when nothing was."""
+        if not self.size:
+            return None
+        pdq = (
+            PdqIndex.build(np.concatenate(self._codes), np.concatenate(self._positions))
+            if self._codes
+            else PdqIndex()
+        )
+        return _Segment(
+            entry_ids=np.concatenate(self._ids),
+            bank_ids=np.concatenate(self._banks),
+            import_ids=np.concatenate(self._imports),
+            categories=np.concatenate(self._cats),
+            pdq=pdq,
+            exact=self.exact,
+            live=np.ones(self.size, dtype=np.bool_),
+        )
+
+
+def _put(table: dict[bytes, Positions], key: bytes, position: int) -> None:
+    seen = table.get(key)
+    if seen is None:
+        table[key] = position
+    elif isinstance(seen, int):
+        table[key] = (seen, position)
+    else:
+        table[key] = (*seen, position)
+
+
+def _positions(found: Positions | None) -> tuple[int, ...]:
+    if found is None:
+        return ()
+    return (found,) if isinstance(found, int) else found
+
+
+def _entry_rows(session: Session, where: ColumnElement[bool]) -> Iterator[Sequence[Any]]:
+    """The rows :meth:`_Builder.add` takes, a chunk at a time, read through Core."""
+    exact_columns = [getattr(BankEntry, signal.name) for signal in EXACT]
+    query: Select[Any] = select(
+        BankEntry.id,
+        BankEntry.bank_id,
+        BankEntry.import_id,
+        BankEntry.category,
+        BankEntry.pdq_quality,
+        BankEntry.pdq,
+        *exact_columns,
+    ).where(visible_entries(), where)
+    result = session.connection().execute(query.execution_options(yield_per=_CHUNK))
+    yield from result.partitions()
+
+
+class LookupService:
+    """Every bank's entries in memory, answering lookups; :meth:`refresh` follows the store."""
+
+    def __init__(self, radius: int | None = None, quality_floor: int | None = None) -> None:
+        self.radius = int(PDQ.default_threshold if radius is None else radius)
+        self.quality_floor = int(PDQ.quality_floor if quality_floor is None else quality_floor)
+        #: How many times everything was rebuilt (the first build included).
+        self.rebuilds = 0
+        self._segments: tuple[_Segment, ...] = ()
+        self._categories: dict[str | None, int] = {}
+        self._category_names: list[str | None] = []
+        self._bank_names: dict[int, str] = {}
+        self._visible: dict[tuple[int, bool], frozenset[int]] = {}
+        self._imports: set[int] = set()
+        self._banks: set[int] = set()
+        self._last_entry = 0
+        self._count = 0
+        self._id_sum = 0
+        self._marker: tuple[Any, ...] | None = None
+        self._sharing: int | None = None
+        self._refreshing = threading.Lock()
+
+    # --- size -----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """Entries held and live."""
+        return sum(int(np.count_nonzero(s.live)) for s in self._segments)
+
+    @property
+    def pdq_count(self) -> int:
+        """PDQ hashes held (dead ones included until the next rebuild)."""
+        return sum(len(s.pdq) for s in self._segments)
+
+    @property
+    def segments(self) -> int:
+        """How many segments the entries are held in."""
+        return len(self._segments)
+
+    # --- following the store ----------------------------------------------------------
+
+    def refresh(self, session: Session) -> RefreshOutcome:
+        """Take in what the banks gained or lost since the last refresh.
+
+        A cheap marker (newest entry id, the complete imports, the banks) is read first;
+        nothing more is read when it has not moved. Only one refresh runs at a time.
+        """
+        with self._refreshing:
+            self._follow_sharing(session)
+            marker = self._read_marker(session)
+            if marker == self._marker:
+                return RefreshOutcome()
+            if not self._segments and self.rebuilds == 0:
+                outcome = self._rebuild(session)
+            else:
+                outcome = self._update(session)
+            self._marker = marker
+            return outcome
+
+    def _read_marker(self, session: Session) -> tuple[Any, ...]:
+        newest = session.scalar(select(func.max(BankEntry.id)))
+        imports = session.execute(
+            select(func.count(BankImport.id), func.coalesce(func.sum(BankImport.id), 0)).where(
+                BankImport.status == ImportStatus.COMPLETE.value
+            )
+        ).one()
+        banks = session.execute(
+            select(func.count(Bank.id), func.coalesce(func.sum(Bank.id), 0))
+        ).one()
+        return (newest, tuple(imports), tuple(banks))
+
+    def _follow_sharing(self, session: Session) -> None:
+        """Forget the visible banks per agency when banks or their sharing changed."""
+        banks = session.execute(
+            select(Bank.id, Bank.name, Bank.agency_id, Bank.dissemination).order_by(Bank.id)
+        ).all()
+        grants = session.execute(
+            select(ShareGrant.id, ShareGrant.record_id, ShareGrant.agency_id, ShareGrant.reason)
+            .where(ShareGrant.record_type == RecordType.BANK.value)
+            .order_by(ShareGrant.id)
+        ).all()
+        fingerprint = hash((tuple(map(tuple, banks)), tuple(map(tuple, grants))))
+        if fingerprint != self._sharing:
+            self._bank_names = {row.id: row.name for row in banks}
+            self._visible = {}
+            self._sharing = fingerprint
+
+    def _rebuild(self, session: Session) -> RefreshOutcome:
+        """Read every entry again into one segment, then publish it in place of the rest."""
+        categories: dict[str | None, int] = {}
+        builder = _Builder(categories, self.quality_floor)
+        for rows in _entry_rows(session, BankEntry.id > 0):
+            builder.add(rows)
+        segment = builder.segment()
+        imports = set(
+            session.scalars(
+                select(BankImport.id).where(BankImport.status == ImportStatus.COMPLETE.value)
+            )
+        )
+        banks = set(session.scalars(select(Bank.id)))
+        dropped = len(self)
+        self._category_names = list(categories)
+        self._categories = categories
+        self._segments = () if segment is None else (segment,)
+        self._imports, self._banks = imports, banks
+        self._last_entry = 0 if segment is None else int(segment.entry_ids.max())
+        self._count = builder.size
+        self._id_sum = 0 if segment is None else int(segment.entry_ids.sum())
+        self.rebuilds += 1
+        return RefreshOutcome(added=builder.size, dropped=dropped, rebuilt=True)
+
+    def _update(self, session: Session) -> RefreshOutcome:
+        complete = set(
+            session.scalars(
+                select(BankImport.id).where(BankImport.status == ImportStatus.COMPLETE.value)
+            )
+        )
+        banks = set(session.scalars(select(Bank.id)))
+        dropped = self._drop(self._imports - complete, self._banks - banks)
+        # Entries newer than any held, and those of imports that completed since (their
+        # entries may be older than the newest held: they were staged meanwhile).
+        new_imports = sorted(complete - self._imports)
+        arrived = BankEntry.id > self._last_entry
+        completed = BankEntry.import_id.in_(new_imports) if new_imports else false()
+        builder = _Builder(self._categories, self.quality_floor)
+        for rows in _entry_rows(session, or_(arrived, completed)):
+            builder.add(rows)
+        self._category_names = list(self._categories)
+        segment = builder.segment()
+        if segment is not None:
+            self._segments = (*self._segments, segment)
+            self._last_entry = max(self._last_entry, int(segment.entry_ids.max()))
+            self._count += segment.size
+            self._id_sum += int(segment.entry_ids.sum())
+        self._imports, self._banks = complete, banks
+        if self._needs_rebuild(session):
+            outcome = self._rebuild(session)
+            return RefreshOutcome(outcome.added, dropped + outcome.dropped, rebuilt=True)
+        return RefreshOutcome(added=builder.size, dropped=dropped)
+
+    def _drop(self, gone_imports: set[int], gone_banks: set[int]) -> int:
+        """Mark dead the entries of deleted imports and deleted banks; returns how many."""
+        if not gone_imports and not gone_banks:
+            return 0
+        imports = np.fromiter(gone_imports, dtype=np.int64)
+        banks = np.fromiter(gone_banks, dtype=np.int64)
+        dropped = 0
+        for segment in self._segments:
+            dead = np.isin(segment.import_ids, imports) | np.isin(segment.bank_ids, banks)
+            dead &= segment.live
+            count = int(np.count_nonzero(dead))
+            if count:
+                segment.live = segment.live & ~dead
+                self._count -= count
+                self._id_sum -= int(segment.entry_ids[dead].sum())
+                dropped += count
+        return dropped
+
+    def _needs_rebuild(self, session: Session) -> bool:
+        """Too many segments or dead entries, or the store holds other entries than these."""
+        size = sum(s.size for s in self._segments)
+        if len(self._segments) > _MAX_SEGMENTS or (size - self._count) * _DEAD_SHARE > size:
+            return True
+        count, id_sum = session.execute(
+            select(func.count(BankEntry.id), func.coalesce(func.sum(BankEntry.id), 0)).where(
+                visible_entries(), BankEntry.id <= self._last_entry
+            )
+        ).one()
+        return (int(count), int(id_sum)) != (self._count, self._id_sum)
+
+    # --- answering ------------------------------------------------------------------
+
+    def visible_banks(self, session: Session, viewer: Viewer) -> frozenset[int]:
+        """Ids of the banks ``viewer`` may see (the policy's answer, kept until it changes)."""
+        key = (viewer.agency_id, viewer.is_partner)
+        found = self._visible.get(key)
+        if found is None:
+            found = frozenset(session.scalars(policy.visible_bank_ids(viewer)))
+            self._visible[key] = found
+        return found
+
+    def lookup(
+        self, session: Session, viewer: Viewer, signal_type: str, values: Sequence[object]
+    ) -> list[LookupAnswer]:
+        """Match or no match for each of ``values`` (one signal type), as ``viewer`` may see it.
+
+        ForbiddenError without the lookup permission; LookupInputError naming a bad signal
+        type, a bad value (by its position) or too many values.
+        """
+        policy.require(viewer, Permission.LOOKUP)
+        signal = lookup_signal(signal_type)
+        parsed = parse_values(signal, values)
+        visible = self.visible_banks(session, viewer)
+        segments = self._segments
+        if signal is PDQ:
+            found = self._pdq_hits(segments, parsed)
+        else:
+            found = self._exact_hits(segments, signal.name, parsed)
+        names, categories = self._bank_names, self._category_names
+        answers = []
+        for value, hits in zip(parsed, found, strict=True):
+            matches = [
+                KnownMatch(
+                    bank=names.get(int(seg.bank_ids[pos]), ""),
+                    entry_id=int(seg.entry_ids[pos]),
+                    category=categories[int(seg.categories[pos])],
+                    distance=distance,
+                )
+                for seg, pos, distance in hits
+                if seg.live[pos] and int(seg.bank_ids[pos]) in visible
+            ]
+            matches.sort(key=lambda m: (m.distance, m.entry_id))
+            answers.append(LookupAnswer(value, tuple(matches)))
+        return answers
+
+    def _pdq_hits(
+        self, segments: Iterable[_Segment], values: list[str]
+    ) -> list[list[tuple[_Segment, int, int]]]:
+        codes = codes_from_hex(values)
+        hits: list[list[tuple[_Segment, int, int]]] = [[] for _ in values]
+        for segment in segments:
+            if len(values) == 1:
+                results = [segment.pdq.search(codes[0], self.radius)]
+            else:
+                results = segment.pdq.search_many(codes, self.radius)
+            for number, found in enumerate(results):
+                hits[number].extend((segment, pos, dist) for pos, dist in found)
+        return hits
+
+    @staticmethod
+    def _exact_hits(
+        segments: Iterable[_Segment], name: str, values: list[str]
+    ) -> list[list[tuple[_Segment, int, int]]]:
+        keys = [bytes.fromhex(value) for value in values]
+        hits: list[list[tuple[_Segment, int, int]]] = [[] for _ in values]
+        for segment in segments:
+            table = segment.exact[name]
+            for number, key in enumerate(keys):
+                for pos in _positions(table.get(key)):
+                    hits[number].append((segment, pos, 0))
+        return hits
+
+
+@dataclass
+class _Tally:
+    requests: int = 0
+    hashes: int = 0
+    matched: int = 0
+    signal_types: dict[str, int] = field(default_factory=dict)
+
+
+class LookupLedger:
+    """Counts lookups per actor; each :meth:`flush` records one audit event per actor.
+
+    An audit append per request would take the audit chain's lock on every lookup and cap
+    the service at the database's commit rate; a summary per actor per flush (the server
+    flushes every second) keeps who asked how much, and when, to the second.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tallies: dict[Actor, _Tally] = {}
+
+    def note(self, actor: Actor, signal_type: str, answers: Sequence[LookupAnswer]) -> None:
+        """Count one request of ``actor`` (how many values, how many matched; never which)."""
+        matched = sum(1 for answer in answers if answer.matched)
+        with self._lock:
+            tally = self._tallies.setdefault(actor, _Tally())
+            tally.requests += 1
+            tally.hashes += len(answers)
+            tally.matched += matched
+            tally.signal_types[signal_type] = tally.signal_types.get(signal_type, 0) + len(answers)
+
+    def flush(self, session: Session) -> int:
+        """Record what was counted since the last flush, in ``session``; returns events made."""
+        with self._lock:
+            tallies, self._tallies = self._tallies, {}
+        for actor, tally in tallies.items():
+            details: Details = {
+                "requests": tally.requests,
+                "hashes": tally.hashes,
+                "matched": tally.matched,
+                "signal_types": dict(sorted(tally.signal_types.items())),
+            }
+            record(session, Action.LOOKUP, "lookup", details, actor)
+        return len(tallies)
