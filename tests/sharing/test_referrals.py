@@ -19,10 +19,8 @@ from vigil.sharing import policy
 from vigil.sharing.actor import Actor
 from vigil.sharing.agencies import create_agency
 from vigil.sharing.audit_chain import verify_chain
+from vigil.sharing.referral_terms import DUE_ENV, DueTimes, ReferralError, parse_duration
 from vigil.sharing.referrals import (
-    DUE_ENV,
-    DueTimes,
-    ReferralError,
     ReferralStateError,
     acknowledge_referral,
     close_referral,
@@ -30,7 +28,6 @@ from vigil.sharing.referrals import (
     inbox,
     outbox,
     overdue,
-    parse_duration,
     progress_referral,
     referral_json,
     send_referral,
@@ -421,7 +418,9 @@ def test_refused_values(
         assert message in str(refused.value)
         assert "\n" not in str(refused.value)
         with pytest.raises(policy.ForbiddenError, match="refer"):
-            send_referral(session, viewer(session, "A", Role.VIEWER), "B", "high", "s", "b", [])
+            send_referral(
+                session, viewer(session, "A", Role.VIEWER), "B", Priority.HIGH, "s", "b", []
+            )
 
 
 # --- the audit trail -------------------------------------------------------------------------

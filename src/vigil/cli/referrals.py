@@ -38,7 +38,8 @@ def acting(
     from vigil.sharing import policy
     from vigil.sharing.actor import local_actor
     from vigil.sharing.errors import AccountError
-    from vigil.sharing.referrals import ReferralError, ReferralStateError
+    from vigil.sharing.referral_terms import ReferralError
+    from vigil.sharing.referrals import ReferralStateError
 
     refusals = (policy.PolicyError, ReferralError, ReferralStateError, AccountError)
     with user_session(data_dir, database_url, *refusals) as session:
@@ -106,7 +107,8 @@ def send(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Refer intelligence and records to another agency; they may then see those records."""
-    from vigil.sharing.referrals import find_record, parse_priority, send_referral
+    from vigil.sharing.referral_terms import parse_priority
+    from vigil.sharing.referrals import find_record, send_referral
     from vigil.store.models import RecordType
 
     if (body is None) == (body_file is None):
