@@ -501,6 +501,10 @@ def test_referral_commands(settings: Settings) -> None:
     assert refused[0] == 2
     assert "addressed to another agency" in refused[2]
     assert vigil("B", "ack", reference)[:2] == (0, f"referral {reference} acknowledged\n")
+    assert vigil("B", "progress", reference)[:2] == (0, f"referral {reference} in progress\n")
+    refused = vigil("B", "ack", reference)
+    assert refused[0] == 2
+    assert "cannot go back to acknowledged" in refused[2]
     refused = vigil("B", "close", reference, "--outcome", " ")
     assert refused[0] == 2
     assert "outcome: empty" in refused[2]
