@@ -96,8 +96,8 @@ def _lookup(
     store: Store, service: LookupService, viewer: policy.Viewer, signal: str, values: list[str]
 ) -> list[list[str]]:
     """For each value, the references of its matches."""
-    with store.session() as session:
-        answers = service.lookup(session, viewer, signal, values)
+    with store.session():
+        answers = service.lookup(store.session, viewer, signal, values)
     return [[m.reference for m in answer.matches] for answer in answers]
 
 
@@ -113,10 +113,10 @@ def test_exact_and_pdq_hits_and_misses(store: Store, pictures: Pictures) -> None
         assert [bool(refs) for refs in found] == [True, True, False, False], signal
     with store.session() as session:
         near = service.lookup(
-            session, viewer, "pdq", [_flip(pictures.pdq[0], PDQ.default_threshold)]
+            store.session, viewer, "pdq", [_flip(pictures.pdq[0], PDQ.default_threshold)]
         )
         far = service.lookup(
-            session, viewer, "pdq", [_flip(pictures.pdq[0], PDQ.default_threshold + 1)]
+            store.session, viewer, "pdq", [_flip(pictures.pdq[0], PDQ.default_threshold + 1)]
         )
         entry_id = session.scalar(select(BankEntry.id).where(BankEntry.md5 == pictures.md5[0]))
     assert far[0].matches == ()
@@ -125,7 +125,7 @@ def test_exact_and_pdq_hits_and_misses(store: Store, pictures: Pictures) -> None
     assert match.reference == f"vigil:entry:{entry_id}"
     # Upper case and padding are accepted; the answer names the value in canonical form.
     with store.session() as session:
-        (answer,) = service.lookup(session, viewer, "md5", [f" {pictures.md5[1].upper()} "])
+        (answer,) = service.lookup(store.session, viewer, "md5", [f" {pictures.md5[1].upper()} "])
     assert answer.value == pictures.md5[1]
     assert answer.matched
 
@@ -171,7 +171,7 @@ def test_nothing_but_the_visible_facts_is_returned(store: Store, pictures: Pictu
     service = LookupService()
     with store.session() as session:
         service.refresh(session)
-        (answer,) = service.lookup(session, _viewer(store), "pdq", [pictures.pdq[0]])
+        (answer,) = service.lookup(store.session, _viewer(store), "pdq", [pictures.pdq[0]])
     shown = repr(answer.matches)
     for secret in (
         "Series that must never leave",
@@ -188,17 +188,19 @@ def test_requests_are_checked_and_errors_name_the_value(store: Store) -> None:
     with store.session() as session:
         service.refresh(session)
         with pytest.raises(LookupInputError, match=r"hashes\[1\]: not an MD5 .*'xyz'"):
-            service.lookup(session, viewer, "md5", ["0" * 32, "xyz"])
+            service.lookup(store.session, viewer, "md5", ["0" * 32, "xyz"])
         with pytest.raises(LookupInputError, match="at most 10,000 values a request, got 10,001"):
-            service.lookup(session, viewer, "pdq", ["0" * 64] * (MAX_BATCH + 1))
+            service.lookup(store.session, viewer, "pdq", ["0" * 64] * (MAX_BATCH + 1))
         with pytest.raises(LookupInputError, match="'vpdq' is not one of pdq, sha256, sha1, md5"):
-            service.lookup(session, viewer, "vpdq", ["0" * 64])
+            service.lookup(store.session, viewer, "vpdq", ["0" * 64])
         with pytest.raises(LookupInputError, match="at least one"):
-            service.lookup(session, viewer, "pdq", [])
-        assert len(service.lookup(session, viewer, "pdq", ["0" * 64] * MAX_BATCH)) == MAX_BATCH
+            service.lookup(store.session, viewer, "pdq", [])
+        assert (
+            len(service.lookup(store.session, viewer, "pdq", ["0" * 64] * MAX_BATCH)) == MAX_BATCH
+        )
         auditor = _viewer(store, roles=frozenset({Role.AUDITOR}))
         with pytest.raises(policy.ForbiddenError, match="may not lookup"):
-            service.lookup(session, auditor, "pdq", ["0" * 64])
+            service.lookup(store.session, auditor, "pdq", ["0" * 64])
 
 
 def _te_pdq_file(path: Path, hashes: list[str]) -> Path:
@@ -285,7 +287,7 @@ def test_the_ledger_records_one_event_per_asker(store: Store, pictures: Pictures
     with store.session() as session:
         service.refresh(session)
         for _ in range(3):
-            answers = service.lookup(session, viewer, "md5", pictures.md5)
+            answers = service.lookup(store.session, viewer, "md5", pictures.md5)
             ledger.note(viewer.actor, "md5", answers)
         assert ledger.flush(session) == 1
         assert ledger.flush(session) == 0

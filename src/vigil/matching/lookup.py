@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from vigil.banks.staging import visible_entries
+from vigil.banks.staging import Sessions, visible_entries
 from vigil.index.pdq import PdqIndex, codes_from_hex
 from vigil.sharing import policy
 from vigil.sharing.actor import Actor
@@ -402,17 +402,19 @@ class LookupService:
 
     # --- answering ------------------------------------------------------------------
 
-    def visible_banks(self, session: Session, viewer: Viewer) -> frozenset[int]:
-        """Ids of the banks ``viewer`` may see (the policy's answer, kept until it changes)."""
+    def visible_banks(self, sessions: Sessions, viewer: Viewer) -> frozenset[int]:
+        """Ids of the banks ``viewer`` may see: the policy's answer, kept until the banks or
+        their sharing change (``sessions`` is opened only when it must be asked)."""
         key = (viewer.agency_id, viewer.is_partner)
         found = self._visible.get(key)
         if found is None:
-            found = frozenset(session.scalars(policy.visible_bank_ids(viewer)))
+            with sessions() as session:
+                found = frozenset(session.scalars(policy.visible_bank_ids(viewer)))
             self._visible[key] = found
         return found
 
     def lookup(
-        self, session: Session, viewer: Viewer, signal_type: str, values: Sequence[object]
+        self, sessions: Sessions, viewer: Viewer, signal_type: str, values: Sequence[object]
     ) -> list[LookupAnswer]:
         """Match or no match for each of ``values`` (one signal type), as ``viewer`` may see it.
 
@@ -422,7 +424,7 @@ class LookupService:
         policy.require(viewer, Permission.LOOKUP)
         signal = lookup_signal(signal_type)
         parsed = parse_values(signal, values)
-        visible = self.visible_banks(session, viewer)
+        visible = self.visible_banks(sessions, viewer)
         segments = self._segments
         if signal is PDQ:
             found = self._pdq_hits(segments, parsed)

@@ -1,0 +1,336 @@
+"""The lookup API: Vigil's own (``/api/lookup``) and Meta's Hasher-Matcher-Actioner's (``/m/``).
+
+A partner's system asks with its API token whether hashes are known; the answers come from
+the in-memory :class:`vigil.matching.lookup.LookupService`, which ``vigil serve`` refreshes
+every second. Each token is rate-limited by a token bucket held in memory; each request is
+counted in the :class:`~vigil.matching.lookup.LookupLedger`, which the refresher writes to the
+audit trail once a second (one event per asker, with how many requests and hashes).
+
+The HMA routes answer as HMA's matching blueprint does, so that a platform integrated with
+HMA can point at Vigil unchanged: ``GET /m/raw_lookup?signal_type=&signal=[&banks=]
+[&include_distance=]`` gives ``{"matches": [id, ...]}`` (or ``[{"bank_content_id", "distance"}]``)
+and ``GET /m/lookup?signal_type=&signal=[&banks=]`` gives ``{bank name: [{"bank_content_id",
+"distance"}]}``. Vigil hashes no content for partners: ``/m/lookup?url=`` and ``POST
+/m/lookup`` answer 403, as HMA does when its hasher role is off.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, File, Form, Query, Request, UploadFile
+from pydantic import BaseModel, Field
+
+from vigil.matching.lookup import (
+    MAX_BATCH,
+    LookupAnswer,
+    LookupInputError,
+    LookupLedger,
+    LookupService,
+)
+from vigil.sharing.policy import Permission
+from vigil.store.db import Store
+from vigil.web.auth import Principal
+from vigil.web.deps import config_of
+from vigil.web.errors import ApiError
+from vigil.web.rules import allow
+
+RATE_ENV = "VIGIL_LOOKUP_RATE"
+BURST_ENV = "VIGIL_LOOKUP_BURST"
+REFRESH_ENV = "VIGIL_LOOKUP_REFRESH_SECONDS"
+# Reading which banks an agency may see is one small query.
+_READ_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class LookupConfig:
+    """How often each token may ask, and how often the service follows the banks."""
+
+    #: Requests a second each token may make, on average...
+    rate: float = 200.0
+    #: ... and at most this many at once after a pause.
+    burst: int = 400
+    #: Seconds between refreshes of the in-memory banks (and audit flushes).
+    refresh_seconds: float = 1.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> LookupConfig:
+        """The settings from ``VIGIL_LOOKUP_*`` (``os.environ`` by default), else defaults."""
+        env = os.environ if environ is None else environ
+        default = cls()
+        return cls(
+            rate=_positive(env, RATE_ENV, default.rate),
+            burst=int(_positive(env, BURST_ENV, default.burst)),
+            refresh_seconds=_positive(env, REFRESH_ENV, default.refresh_seconds),
+        )
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a number") from None
+    if value <= 0:
+        raise ValueError(f"{name}: {text!r} must be greater than 0")
+    return value
+
+
+class RateLimiter:
+    """A token bucket per caller: ``rate`` requests a second, ``burst`` at once."""
+
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, caller: str) -> float:
+        """Spend one request of ``caller``: 0 if allowed, else the seconds until it would be."""
+        now = self._clock()
+        with self._lock:
+            tokens, then = self._buckets.get(caller, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - then) * self.rate)
+            if tokens >= 1:
+                self._buckets[caller] = (tokens - 1, now)
+                return 0.0
+            self._buckets[caller] = (tokens, now)
+            return (1 - tokens) / self.rate
+
+
+@dataclass
+class Lookup:
+    """What the lookup routes share: the service, the ledger, the limiter and the store."""
+
+    store: Store
+    service: LookupService
+    ledger: LookupLedger
+    limiter: RateLimiter
+    config: LookupConfig
+
+    def refresh(self) -> float:
+        """Follow the banks and flush the ledger; returns the seconds the refresh took."""
+        started = time.perf_counter()
+        with self.store.session() as session:
+            self.service.refresh(session)
+        elapsed = time.perf_counter() - started
+        with self.store.session() as session:
+            self.ledger.flush(session)
+        return elapsed
+
+    def start(self) -> threading.Event:
+        """Refresh now, then every ``refresh_seconds`` on a daemon thread until the event is set."""
+        self.refresh()
+        stop = threading.Event()
+
+        def run() -> None:
+            while not stop.wait(self.config.refresh_seconds):
+                self.refresh()
+            self.refresh()  # the last requests' audit events
+
+        threading.Thread(target=run, name="vigil-lookup-refresh", daemon=True).start()
+        return stop
+
+    def ask(
+        self, caller: Principal, signal_type: str, values: Sequence[object]
+    ) -> list[LookupAnswer]:
+        """One request: rate-limited, answered, counted for the audit trail."""
+        wait = self.limiter.take(caller.token_prefix or caller.username)
+        if wait > 0:
+            raise ApiError(
+                429,
+                f"too many requests: at most {self.limiter.rate:g} a second; retry in {wait:.2f} s",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+        try:
+            answers = self.service.lookup(
+                partial(self.store.read_session, _READ_SECONDS), caller.viewer, signal_type, values
+            )
+        except LookupInputError as exc:
+            field = str(exc).partition(":")[0].partition("[")[0]
+            raise ApiError(422, str(exc), field) from None
+        self.ledger.note(caller.actor, signal_type.strip().lower(), answers)
+        return answers
+
+
+class KnownOut(BaseModel):
+    """A bank entry a hash matched, as much as the caller may see."""
+
+    bank: str
+    reference: str = Field(description="What to report against: vigil:entry:ID")
+    category: str | None
+    distance: int = Field(description="Bits for PDQ; 0 for the exact hashes")
+
+
+class AnswerOut(BaseModel):
+    """One hash asked and whether it is known."""
+
+    hash: str
+    match: bool
+    matches: list[KnownOut]
+
+
+class LookupOut(BaseModel):
+    """The answers, in the order the hashes were asked."""
+
+    signal_type: str
+    results: list[AnswerOut]
+
+
+class LookupIn(BaseModel):
+    """Hashes of one signal type: pdq, md5, sha1 or sha256."""
+
+    signal_type: str
+    hashes: list[str] = Field(description=f"At most {MAX_BATCH:,}")
+
+
+class RawLookupOut(BaseModel):
+    """HMA's raw_lookup answer."""
+
+    matches: list[int | dict[str, int | str]]
+
+
+def _out(signal_type: str, answers: list[LookupAnswer]) -> LookupOut:
+    return LookupOut(
+        signal_type=signal_type.strip().lower(),
+        results=[
+            AnswerOut(
+                hash=answer.value,
+                match=answer.matched,
+                matches=[
+                    KnownOut(
+                        bank=m.bank, reference=m.reference, category=m.category, distance=m.distance
+                    )
+                    for m in answer.matches
+                ],
+            )
+            for answer in answers
+        ],
+    )
+
+
+def _banks(value: str | None) -> set[str] | None:
+    return {name.strip() for name in value.split(",") if name.strip()} if value else None
+
+
+_HASHING_OFF = (
+    "hashing is disabled: Vigil hashes no content for lookups; send signal_type and signal"
+)
+
+
+def lookup_router(lookup: Lookup) -> APIRouter:
+    """The routes of the lookup API, answering from ``lookup``."""
+    router = APIRouter(tags=["lookup"])
+    caller_rule = allow(Permission.LOOKUP)
+
+    @router.post("/api/lookup")
+    def lookup_batch(body: LookupIn, caller: Principal = caller_rule) -> LookupOut:
+        """Whether each hash is known (one signal type, at most 10,000 hashes)."""
+        return _out(body.signal_type, lookup.ask(caller, body.signal_type, body.hashes))
+
+    @router.get("/api/lookup")
+    def lookup_one(
+        signal_type: str, hash: Annotated[str, Query()], caller: Principal = caller_rule
+    ) -> LookupOut:
+        """Whether one hash is known."""
+        return _out(signal_type, lookup.ask(caller, signal_type, [hash]))
+
+    @router.post("/api/lookup/file")
+    def lookup_file(
+        request: Request,
+        signal_type: Annotated[str, Form()],
+        file: Annotated[UploadFile, File(description="Text, one hash per line; # comments")],
+        caller: Principal = caller_rule,
+    ) -> LookupOut:
+        """Whether each hash of a text file is known (one a line, at most 10,000)."""
+        limit = config_of(request).max_upload_bytes
+        data = file.file.read(limit + 1)
+        if len(data) > limit:
+            raise ApiError(413, f"file: larger than the upload limit of {limit:,} bytes", "file")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ApiError(422, "file: not UTF-8 text (one hash per line)", "file") from None
+        values = [
+            line.strip()
+            for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+        return _out(signal_type, lookup.ask(caller, signal_type, values))
+
+    @router.get("/m/raw_lookup")
+    def hma_raw_lookup(
+        signal_type: str,
+        signal: str,
+        banks: str | None = None,
+        include_distance: bool = False,
+        caller: Principal = caller_rule,
+    ) -> RawLookupOut:
+        """HMA's raw lookup: the matching entries' ids (with their distance if asked)."""
+        (answer,) = lookup.ask(caller, signal_type, [signal])
+        wanted = _banks(banks)
+        found = [m for m in answer.matches if wanted is None or m.bank in wanted]
+        if include_distance:
+            return RawLookupOut(
+                matches=[
+                    {"bank_content_id": m.entry_id, "distance": str(m.distance)} for m in found
+                ]
+            )
+        return RawLookupOut(matches=[m.entry_id for m in found])
+
+    @router.get("/m/lookup")
+    def hma_lookup(
+        signal_type: str | None = None,
+        signal: str | None = None,
+        url: str | None = None,
+        banks: str | None = None,
+        caller: Principal = caller_rule,
+    ) -> dict[str, list[dict[str, int | str]]]:
+        """HMA's lookup: matches by bank name, each with its entry id and distance."""
+        if url is not None:
+            raise ApiError(403, _HASHING_OFF, "url")
+        if not signal or not signal_type:
+            raise ApiError(400, "signal: either url or both signal and signal_type are required")
+        (answer,) = lookup.ask(caller, signal_type, [signal])
+        wanted = _banks(banks)
+        by_bank: dict[str, list[dict[str, int | str]]] = {}
+        for m in answer.matches:
+            if wanted is None or m.bank in wanted:
+                by_bank.setdefault(m.bank, []).append(
+                    {"bank_content_id": m.entry_id, "distance": str(m.distance)}
+                )
+        return by_bank
+
+    @router.post("/m/lookup")
+    def hma_lookup_content(caller: Principal = caller_rule) -> None:
+        """HMA's lookup of uploaded content: refused, Vigil hashes no content for lookups."""
+        raise ApiError(403, _HASHING_OFF)
+
+    return router
+
+
+def install_lookup(app: FastAPI, store: Store, config: LookupConfig | None = None) -> Lookup:
+    """Give ``app`` the lookup routes over a new (empty) service; ``start`` fills it."""
+    config = config or LookupConfig.from_env()
+    lookup = Lookup(
+        store=store,
+        service=LookupService(),
+        ledger=LookupLedger(),
+        limiter=RateLimiter(config.rate, config.burst),
+        config=config,
+    )
+    app.state.lookup = lookup
+    app.include_router(lookup_router(lookup))
+    return lookup
