@@ -331,3 +331,22 @@ def test_nothing_of_what_a_holds_reaches_b(settings: Settings, tmp_path: Path) -
         assert secret.lower() not in everything.lower(), secret
     # The outputs do say that another agency holds something, and whom to contact.
     assert A_CONTACT in everything
+
+    # A's mirror names B's case; C may not acknowledge B's notice, told as for no notice.
+    assert f"their reference: {B_CASE}" in _vigil(settings, "hit", "list", "--agency", A.agency)
+    refused = runner.invoke(
+        app,
+        [
+            "hit",
+            "ack",
+            notices[1]["reference"],
+            "--agency",
+            C.agency,
+            "--data-dir",
+            str(settings.data_dir),
+            "--database-url",
+            settings.database_url,
+        ],
+    )
+    assert refused.exit_code == 2
+    assert f"no notice {notices[1]['reference']!r}" in refused.stderr

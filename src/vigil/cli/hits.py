@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
 from vigil.cli.common import DatabaseUrl, DataDir, out, print_json, shown, user_session
 from vigil.store.repo import DEFAULT_AGENCY_CODE
@@ -26,7 +26,7 @@ Agency = Annotated[
 
 
 def _about(subject: dict[str, Any]) -> str:
-    """The recipient's own record, as the table shows it."""
+    """The recipient's own record, in its own words."""
     if subject["type"] == "seizure":
         return f"seizure {subject['case']}/{subject['seizure']}"
     if subject["type"] == "bank":
@@ -38,6 +38,26 @@ def _counterpart(notice: dict[str, Any]) -> str:
     agency = notice["counterpart"]
     country = f", {agency['country']}" if agency["country"] else ""
     return f"{agency['name']} ({agency['code']}{country})"
+
+
+def _block(notice: dict[str, Any]) -> Text:
+    """A notice as lines of text (every value escaped: names come from other agencies)."""
+    state = "acknowledged" if notice["acknowledged"] else "open"
+    raised = notice["created_at"][:16].replace("T", " ")
+    about = _about(notice["subject"])
+    if notice["side"] == "seeker":
+        what = f"your {about} hit data that another agency holds"
+    else:
+        what = f"a seizure of another agency hit your {about}"
+        what += f"; their reference: {notice['counterpart_reference']}"
+    lines = [
+        f"{notice['reference']}  {notice['side']}  raised {raised} UTC  {state}",
+        f"  {what}",
+        f"  other agency: {_counterpart(notice)}",
+        f"  contact: {notice['contact'] or 'none given'}",
+        "",
+    ]
+    return Text("\n").join(shown(line) for line in lines)
 
 
 @hit_app.command("list")
@@ -61,22 +81,11 @@ def list_(
     if as_json:
         print_json(notices)
         return
-    table = Table(title="Hit notices")
-    columns = ("reference", "side", "raised (UTC)", "about", "other agency", "contact", "their ref")
-    for column in (*columns, "acknowledged"):
-        table.add_column(column)
+    if not notices:
+        out.print("no hit notices", highlight=False)
+    # One block per notice: contacts are long, and a table would cut them short.
     for notice in notices:
-        table.add_row(
-            notice["reference"],
-            notice["side"],
-            notice["created_at"][:16].replace("T", " "),
-            shown(_about(notice["subject"])),
-            shown(_counterpart(notice)),
-            shown(notice["contact"] or "none given"),
-            shown(notice["counterpart_reference"] or ""),
-            "yes" if notice["acknowledged"] else "no",
-        )
-    out.print(table)
+        out.print(_block(notice), highlight=False)
 
 
 @hit_app.command("ack")

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from vigil.sharing.actor import Actor
 from vigil.sharing.agencies import country_name
 from vigil.sharing.audit import Action, bank_object, record, seizure_object
+from vigil.sharing.clock import as_utc
 from vigil.sharing.policy import (
     HiddenHit,
     NotVisibleError,
@@ -299,7 +300,7 @@ def notice_json(session: Session, notice: HitNotice) -> dict[str, Any]:
     return {
         "reference": notice.reference,
         "side": notice.side,
-        "created_at": notice.created_at.isoformat(),
+        "created_at": as_utc(notice.created_at).isoformat(),
         "subject": _own_subject(session, notice.subject),
         "counterpart": {
             "code": counterpart.code,
@@ -311,7 +312,7 @@ def notice_json(session: Session, notice: HitNotice) -> dict[str, Any]:
         "counterpart_reference": notice.counterpart_reference if notice.side == HOLDER else None,
         "acknowledged": notice.acknowledged_at is not None,
         "acknowledged_at": (
-            None if notice.acknowledged_at is None else notice.acknowledged_at.isoformat()
+            None if notice.acknowledged_at is None else as_utc(notice.acknowledged_at).isoformat()
         ),
         "acknowledged_by": notice.acknowledged_by,
     }
