@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -21,7 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -39,6 +40,14 @@ _PG_MIGRATION_LOCK = 0x56494731
 
 class StoreError(Exception):
     """The database cannot be opened or prepared; the message says what to fix."""
+
+
+class QueryTimeoutError(StoreError):
+    """A read took longer than its time limit and was stopped."""
+
+
+# SQLite calls the progress handler every this many virtual-machine instructions.
+_SQLITE_PROGRESS_STEPS = 10_000
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -272,6 +281,59 @@ class Store:
         with self._sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def read_session(self, timeout_seconds: float) -> Iterator[Session]:
+        """A session that may only read, each statement stopped after ``timeout_seconds``.
+
+        What the web and the API read goes through one (as datasette does): a slow query
+        cannot hold the server, and a bug cannot write. PostgreSQL: a READ ONLY transaction
+        with a local ``statement_timeout``. SQLite: ``PRAGMA query_only`` on the connection
+        and a progress handler that interrupts a statement past its time (both undone before
+        the connection goes back to the pool). A statement stopped for time raises
+        QueryTimeoutError; a write raises the driver's error. Nothing is committed.
+        """
+        with self._sessions() as session:
+            connection = session.connection()
+            sqlite = connection.dialect.name == "sqlite"
+            raw: Any = connection.connection.driver_connection
+            if sqlite:
+                deadline = 0.0
+
+                def _over_time() -> int:
+                    return 1 if time.monotonic() > deadline else 0
+
+                raw.execute("PRAGMA query_only = ON")
+                deadline = time.monotonic() + timeout_seconds
+                raw.set_progress_handler(_over_time, _SQLITE_PROGRESS_STEPS)
+            else:
+                session.execute(text("SET TRANSACTION READ ONLY"))
+                session.execute(
+                    text("SELECT set_config('statement_timeout', :limit, true)"),
+                    {"limit": str(max(1, int(timeout_seconds * 1000)))},
+                )
+            try:
+                yield session
+            except OperationalError as exc:
+                if _timed_out(exc, sqlite):
+                    raise QueryTimeoutError(
+                        f"query stopped after its time limit of {timeout_seconds:g} s; "
+                        "narrow the request (filters, a smaller page)"
+                    ) from exc
+                raise
+            finally:
+                # Undone before the connection can go back to the pool.
+                if sqlite:
+                    raw.set_progress_handler(None, 0)
+                    raw.execute("PRAGMA query_only = OFF")
+                session.rollback()
+
     def close(self) -> None:
         """Release every connection."""
         self.engine.dispose()
+
+
+def _timed_out(exc: OperationalError, sqlite: bool) -> bool:
+    """Whether ``exc`` is a statement stopped by a read session's time limit."""
+    if sqlite:
+        return "interrupted" in str(exc.orig)
+    return getattr(exc.orig, "sqlstate", None) == "57014"  # query_canceled

@@ -1,62 +1,39 @@
-"""The web application: a REST API and the investigators' pages (a status page for now)."""
+"""The web application: the REST API and the investigators' pages, behind a login.
+
+``create_app`` assembles it: the routers of :mod:`vigil.web.routes` (each route declaring
+its access rule, checked here), the JSON errors, the security headers and limits, and the
+static folder of the pages' own styles (never media).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from vigil import __version__
-from vigil.reports.escape import printable_value
-from vigil.reports.summary import summarize_seizure
 from vigil.store.db import Store
-from vigil.store.models import Case, IngestRun, Seizure
-
-# Names from seizures are shown escaped (see vigil.reports.escape).
-TEMPLATES = Jinja2Templates(
-    env=Environment(
-        loader=FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=select_autoescape(default=True),
-        finalize=printable_value,
-    )
-)
+from vigil.store.models import utcnow
+from vigil.web.config import WebConfig
+from vigil.web.errors import install_error_handlers
+from vigil.web.lookup import install_lookup
+from vigil.web.routes import ROUTERS
+from vigil.web.rules import check_rules
+from vigil.web.security import SecurityMiddleware
+from vigil.web.templating import STATIC_DIR
 
 
-def list_runs(store: Store) -> list[dict[str, Any]]:
-    """Every ingest run, newest first, with its case, seizure and summary."""
-    with store.session() as session:
-        rows = session.execute(
-            select(IngestRun, Seizure, Case)
-            .join(Seizure, IngestRun.seizure_id == Seizure.id)
-            .join(Case, Seizure.case_id == Case.id)
-            .order_by(IngestRun.id.desc())
-        )
-        runs = []
-        for run, seizure, case in rows:
-            summary = summarize_seizure(session, seizure.id)
-            runs.append(
-                {
-                    "id": run.id,
-                    "case": case.reference,
-                    "seizure": seizure.name,
-                    "status": run.status,
-                    "started_at": run.started_at.isoformat(),
-                    "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-                    "resumes": run.resumes,
-                    "pdq_mode": run.pdq_mode,
-                    "summary": summary.to_json(),
-                }
-            )
-        return runs
+def create_app(
+    store: Store,
+    config: WebConfig | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    """The FastAPI application serving ``store`` (settings from the environment by default).
 
-
-def create_app(store: Store) -> FastAPI:
-    """The FastAPI application serving ``store``."""
+    MissingRuleError when a route declares no access rule.
+    """
     # The interactive API pages load their scripts from a CDN, and Vigil often runs offline:
     # they are off, and /openapi.json describes the API.
     app = FastAPI(
@@ -66,17 +43,14 @@ def create_app(store: Store) -> FastAPI:
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
     )
-
-    @app.get("/api/ingest-runs")
-    def ingest_runs() -> list[dict[str, Any]]:
-        """Ingest runs, newest first."""
-        return list_runs(store)
-
-    @app.get("/", response_class=HTMLResponse)
-    def status_page(request: Request) -> HTMLResponse:
-        """The status page: ingest runs and their headline numbers."""
-        return TEMPLATES.TemplateResponse(
-            request, "status.html", {"runs": list_runs(store), "version": __version__}
-        )
-
+    app.state.store = store
+    app.state.config = config or WebConfig.from_env()
+    app.state.clock = clock
+    for router in ROUTERS:
+        app.include_router(router)
+    install_lookup(app, store)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_error_handlers(app)
+    app.add_middleware(SecurityMiddleware, config=app.state.config)
+    check_rules(app)
     return app

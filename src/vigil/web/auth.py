@@ -1,0 +1,255 @@
+"""Who is calling: a browser session (cookie) or an API token, and the CSRF guard.
+
+A browser session is a row of ``web_session``: the cookie holds a random secret, the row its
+SHA-256 (a leaked database does not leak live sessions). It ends at a fixed time after login
+and after a spell of idleness (:class:`vigil.web.config.WebConfig`), on logout, and as soon as
+its user is found inactive. Every state-changing request made with the cookie carries the
+session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``); a request made
+with an API token (``Authorization: Bearer vigil_...``) needs none, as no browser sends it on
+its own.
+
+No server secret is needed: session secrets and CSRF tokens are random and kept on the
+server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fastapi import Request, Response
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from vigil.sharing.accounts import user_object, user_roles
+from vigil.sharing.actor import Actor
+from vigil.sharing.audit import Action, record
+from vigil.sharing.clock import as_utc
+from vigil.sharing.errors import TokenError
+from vigil.sharing.policy import Viewer, resolve
+from vigil.sharing.tokens import verify_token
+from vigil.store.db import Store
+from vigil.store.models import Scope, User, WebSession
+from vigil.web.config import WebConfig
+from vigil.web.errors import ApiError, UnauthenticatedError
+
+SESSION_COOKIE = "vigil_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Recording every request would write on each one; to the minute is enough for idleness.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+_ADDRESS_MAX = 64
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of a route: a user, as a policy viewer, and how they came in."""
+
+    viewer: Viewer
+    user_id: int
+    username: str
+    #: The token's scopes; None for a browser session.
+    scopes: frozenset[Scope] | None = None
+    #: The browser session's id and CSRF token, when logged in by cookie.
+    session_id: int | None = None
+    csrf_token: str | None = None
+    #: The token's public prefix, when called with a token.
+    token_prefix: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        """The actor the domain functions record acts under."""
+        return self.viewer.actor
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def client_address(request: Request) -> str:
+    """The caller's IP address, as the throttle and the audit trail keep it."""
+    return (request.client.host if request.client else "unknown")[:_ADDRESS_MAX]
+
+
+def start_session(
+    session: Session, user: User, address: str, now: datetime, config: WebConfig
+) -> tuple[str, WebSession]:
+    """Open a browser session for ``user``: the cookie's value (shown once) and the row."""
+    now = as_utc(now)
+    secret = secrets.token_urlsafe(32)
+    row = WebSession(
+        secret_sha256=_digest(secret),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        address=address[:_ADDRESS_MAX],
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + config.session_lifetime,
+    )
+    session.add(row)
+    session.flush()
+    return secret, row
+
+
+def find_session(
+    session: Session, secret: str, now: datetime, config: WebConfig
+) -> tuple[WebSession, User] | None:
+    """The live session whose cookie holds ``secret``, with its user; None otherwise.
+
+    A session found expired, idle too long or of an inactive user is ended on the spot.
+    """
+    now = as_utc(now)
+    row = session.scalar(select(WebSession).where(WebSession.secret_sha256 == _digest(secret)))
+    if row is None or row.ended_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    if (
+        user is None
+        or not user.active
+        or as_utc(row.expires_at) <= now
+        or as_utc(row.last_seen_at) + config.session_idle <= now
+    ):
+        row.ended_at = now
+        session.flush()
+        return None
+    if now - as_utc(row.last_seen_at) >= LAST_SEEN_RESOLUTION:
+        row.last_seen_at = now
+        session.flush()
+    return row, user
+
+
+def end_session(session: Session, session_id: int, now: datetime) -> None:
+    """End one browser session (its cookie is refused from now on)."""
+    session.execute(
+        update(WebSession)
+        .where(WebSession.id == session_id, WebSession.ended_at.is_(None))
+        .values(ended_at=as_utc(now))
+    )
+
+
+def end_user_sessions(session: Session, user_id: int, now: datetime) -> None:
+    """End every browser session of a user (when deactivated, or their password changed)."""
+    session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+        .values(ended_at=as_utc(now))
+    )
+
+
+def principal_of(
+    session: Session,
+    user: User,
+    scopes: frozenset[Scope] | None = None,
+    session_row: WebSession | None = None,
+    token_prefix: str | None = None,
+) -> Principal:
+    """The principal ``user`` is, narrowed to ``scopes`` for a token."""
+    actor = Actor(user.username, user.agency.code, user_roles(user), scopes)
+    return Principal(
+        viewer=resolve(session, actor),
+        user_id=user.id,
+        username=user.username,
+        scopes=scopes,
+        session_id=session_row.id if session_row else None,
+        csrf_token=session_row.csrf_token if session_row else None,
+        token_prefix=token_prefix,
+    )
+
+
+def _identify(store: Store, config: WebConfig, now: datetime, request: Request) -> Principal | None:
+    authorization = request.headers.get("authorization")
+    if authorization:
+        scheme, _, presented = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not presented.strip():
+            raise UnauthenticatedError("authorization: expected 'Bearer vigil_...' (an API token)")
+        with store.session() as session:
+            try:
+                grant = verify_token(session, presented, now)
+            except TokenError as exc:
+                raise UnauthenticatedError(str(exc)) from None
+            return principal_of(session, grant.user, grant.scopes, None, grant.token.prefix)
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        return None
+    with store.session() as session:
+        found = find_session(session, secret, now, config)
+        if found is None:
+            return None
+        row, user = found
+        return principal_of(session, user, None, row)
+
+
+def identify(request: Request) -> Principal | None:
+    """The caller of ``request`` (computed once per request); None when not logged in.
+
+    UnauthenticatedError for a token that is refused: a bad token never falls back to a cookie.
+    """
+    if "principal" not in request.scope.setdefault("state", {}):
+        state = request.app.state
+        principal = _identify(state.store, state.config, state.clock(), request)
+        request.scope["state"]["principal"] = principal
+    found: Principal | None = request.scope["state"]["principal"]
+    return found
+
+
+async def identify_async(request: Request) -> Principal | None:
+    """:func:`identify`, off the event loop (it reads the database)."""
+    return await run_in_threadpool(identify, request)
+
+
+async def require_csrf(request: Request, principal: Principal) -> None:
+    """403 unless a state-changing request of a browser session carries its CSRF token."""
+    if request.method in SAFE_METHODS or principal.csrf_token is None:
+        return
+    presented = request.headers.get(CSRF_HEADER)
+    if presented is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        value = (await request.form()).get(CSRF_FIELD)
+        presented = value if isinstance(value, str) else None
+    if presented is None or not hmac.compare_digest(
+        presented.encode(), principal.csrf_token.encode()
+    ):
+        raise ApiError(
+            403,
+            f"{CSRF_FIELD}: missing or wrong; reload the page and try again",
+            CSRF_FIELD,
+            code="csrf",
+        )
+
+
+def set_session_cookie(response: Response, secret: str, config: WebConfig) -> None:
+    """Give the browser its session cookie: HttpOnly, SameSite=Strict, Secure, Path=/.
+
+    Secure holds on plain http too: browsers treat 127.0.0.1 and localhost as secure
+    contexts, and anywhere else Vigil belongs behind TLS.
+    """
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(config.session_lifetime.total_seconds()),
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    """Tell the browser to forget its session cookie."""
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+
+
+def record_logout(session: Session, principal: Principal, now: datetime) -> None:
+    """End the caller's browser session and record the logout."""
+    if principal.session_id is not None:
+        end_session(session, principal.session_id, now)
+    record(session, Action.LOGOUT, user_object(principal.username), {}, principal.actor, at=now)

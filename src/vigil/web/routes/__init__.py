@@ -1,0 +1,19 @@
+"""The routers the app serves; a new area of the API adds its router to :data:`ROUTERS`.
+
+Every route takes its caller from ``vigil.web.rules.allow`` (or ``public``): the app refuses
+to start with a route that does not.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from vigil.web.routes import accounts, audit, pages, runs, tokens
+
+ROUTERS: list[APIRouter] = [
+    pages.router,
+    runs.router,
+    accounts.router,
+    tokens.router,
+    audit.router,
+]

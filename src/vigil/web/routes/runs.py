@@ -1,0 +1,96 @@
+"""Ingest runs: those of seizures the caller may see, newest first."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from vigil.reports.summary import summarize_seizure
+from vigil.sharing.policy import NotVisibleError, Permission, Viewer, seizure_condition
+from vigil.store.models import Case, IngestRun, Seizure
+from vigil.web.auth import Principal
+from vigil.web.deps import reading
+from vigil.web.errors import ERROR_RESPONSES, Page, PageRequest, page_request
+from vigil.web.rules import PathRecord, allow
+
+router = APIRouter(tags=["ingest runs"], responses=ERROR_RESPONSES)
+
+
+class RunOut(BaseModel):
+    """An ingest run with its case, seizure and the seizure's headline numbers."""
+
+    id: int
+    case: str
+    seizure: str
+    status: str
+    started_at: str
+    finished_at: str | None
+    resumes: int
+    pdq_mode: str
+    summary: dict[str, Any]
+
+
+def _visible(viewer: Viewer) -> Select[IngestRun, Seizure, Case]:
+    return (
+        select(IngestRun, Seizure, Case)
+        .join(Seizure, IngestRun.seizure_id == Seizure.id)
+        .join(Case, Seizure.case_id == Case.id)
+        .where(seizure_condition(viewer))
+    )
+
+
+def _run_out(
+    session: Session, viewer: Viewer, run: IngestRun, seizure: Seizure, case: Case
+) -> RunOut:
+    return RunOut(
+        id=run.id,
+        case=case.reference,
+        seizure=seizure.name,
+        status=run.status,
+        started_at=run.started_at.isoformat(),
+        finished_at=run.finished_at.isoformat() if run.finished_at else None,
+        resumes=run.resumes,
+        pdq_mode=run.pdq_mode,
+        summary=summarize_seizure(session, viewer, seizure.id).to_json(),
+    )
+
+
+def visible_runs(session: Session, viewer: Viewer, page: PageRequest) -> Page[RunOut]:
+    """The ingest runs the viewer may see (their seizure's rule), newest first."""
+    query = _visible(viewer)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(
+        query.order_by(IngestRun.id.desc()).limit(page.limit).offset(page.offset)
+    )
+    items = [_run_out(session, viewer, run, seizure, case) for run, seizure, case in rows]
+    return Page[RunOut].of(items, page, total)
+
+
+@router.get("/api/ingest-runs")
+def list_runs(
+    request: Request,
+    page: Annotated[PageRequest, Depends(page_request)],
+    caller: Annotated[Principal, allow(Permission.READ)],
+) -> Page[RunOut]:
+    """Ingest runs of the seizures the caller may see, newest first."""
+    with reading(request) as session:
+        return visible_runs(session, caller.viewer, page)
+
+
+@router.get("/api/ingest-runs/{run_id}")
+def get_run(
+    request: Request,
+    run_id: int,
+    caller: Annotated[Principal, allow(Permission.READ, records={"run_id": PathRecord.INGEST_RUN})],
+) -> RunOut:
+    """One ingest run; 404 when it does not exist or its seizure is not the caller's to see."""
+    with reading(request) as session:
+        row = session.execute(_visible(caller.viewer).where(IngestRun.id == run_id)).first()
+        if row is None:
+            raise NotVisibleError(f"run_id: no ingest run {run_id}")
+        run, seizure, case = row
+        return _run_out(session, caller.viewer, run, seizure, case)
