@@ -400,6 +400,30 @@ def check_other_agency(viewer: Viewer, agency_id: int, what: str) -> None:
         raise ForbiddenError(f"{what} must go to another agency, not your own")
 
 
+# --- administration and the audit trail ------------------------------------------------
+
+
+def oversees_network(viewer: Viewer) -> bool:
+    """Whether the viewer acts for the whole network (the central unit): it adds agencies,
+    administers every agency's users and reads every agency's audit trail."""
+    return viewer.agency_kind is AgencyKind.CENTRAL_UNIT
+
+
+def check_administers(viewer: Viewer, agency_id: int, what: str) -> None:
+    """NotVisibleError unless the viewer may administer agency ``agency_id``'s accounts:
+    its own agency's, or every agency's for the central unit.
+
+    Refused as not found: another agency's users and tokens are not the viewer's to know.
+    """
+    if agency_id != viewer.agency_id and not oversees_network(viewer):
+        raise NotVisibleError(f"no {what}")
+
+
+def audit_agency(viewer: Viewer) -> str | None:
+    """The agency code whose audit events the viewer may read; None for every agency's."""
+    return None if oversees_network(viewer) else viewer.actor.agency
+
+
 # --- hits on what the viewer may not see ----------------------------------------------
 
 
