@@ -16,6 +16,7 @@ and ``GET /m/lookup?signal_type=&signal=[&banks=]`` gives ``{bank name: [{"bank_
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import threading
@@ -41,6 +42,8 @@ from vigil.web.auth import Principal
 from vigil.web.deps import config_of
 from vigil.web.errors import ApiError
 from vigil.web.rules import allow
+
+log = logging.getLogger(__name__)
 
 RATE_ENV = "VIGIL_LOOKUP_RATE"
 BURST_ENV = "VIGIL_LOOKUP_BURST"
@@ -130,18 +133,35 @@ class Lookup:
             self.ledger.flush(session)
         return elapsed
 
-    def start(self) -> threading.Event:
-        """Refresh now, then every ``refresh_seconds`` on a daemon thread until the event is set."""
+    def _refresh_logged(self) -> None:
+        # A failed refresh (the database locked a moment) must not end the thread: the
+        # service keeps answering from what it holds, and the next tick tries again.
+        try:
+            self.refresh()
+        except Exception:
+            log.exception(
+                "lookup service: refresh failed; retrying in %s s", self.config.refresh_seconds
+            )
+
+    def start(self) -> Callable[[], None]:
+        """Refresh now, then every ``refresh_seconds`` on a thread; returns what stops it
+        (after a last refresh, which writes the last requests' audit events)."""
         self.refresh()
         stop = threading.Event()
 
         def run() -> None:
             while not stop.wait(self.config.refresh_seconds):
-                self.refresh()
-            self.refresh()  # the last requests' audit events
+                self._refresh_logged()
+            self._refresh_logged()
 
-        threading.Thread(target=run, name="vigil-lookup-refresh", daemon=True).start()
-        return stop
+        thread = threading.Thread(target=run, name="vigil-lookup-refresh", daemon=True)
+        thread.start()
+
+        def stopper() -> None:
+            stop.set()
+            thread.join()
+
+        return stopper
 
     def ask(
         self, caller: Principal, signal_type: str, values: Sequence[object]
