@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
 from tests.imagegen import make_jpeg
+from tests.web.network import logged_in
 from vigil.ingest.pipeline import IngestRequest, ingest
 from vigil.store.db import Store
 from vigil.web.app import create_app
@@ -18,9 +17,9 @@ def test_status_page_lists_ingest_runs(store: Store, tmp_path: Path) -> None:
     for seed in range(3):
         make_jpeg(folder / f"{seed}.jpg", seed=seed)
     ingest(store, IngestRequest(root=folder, case_reference="OP-WEB", workers=1))
-    client = TestClient(create_app(store))
+    client = logged_in(create_app(store), store)
 
-    runs = client.get("/api/ingest-runs").json()
+    runs = client.get("/api/ingest-runs").json()["items"]
     assert [(r["case"], r["seizure"], r["status"]) for r in runs] == [
         ("OP-WEB", "usb-stick", "completed")
     ]
@@ -33,5 +32,5 @@ def test_status_page_lists_ingest_runs(store: Store, tmp_path: Path) -> None:
 
 
 def test_status_page_without_runs_says_how_to_start(store: Store) -> None:
-    page = TestClient(create_app(store)).get("/")
+    page = logged_in(create_app(store), store).get("/")
     assert "No ingest runs yet" in page.text

@@ -1,0 +1,326 @@
+"""The authorization matrix, generated from the app's route table.
+
+Every route x every caller (each role of an NCB, a partner's user, nobody, a token of each
+scope) x the data its path names (the caller's own, another agency's shared with all
+members, another agency's restricted): a call the route's rule allows succeeds, any other
+is refused with 401, 403 or 404, and no response ever carries the restricted record's
+names or paths. A route added later is covered as soon as it declares its rule; the test
+names what it lacks (a rule, a fixture for a kind of record, a request body).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.web.network import PARTNER_USER, PASSWORD, ROBOT, ROLE_USERS, Network
+from vigil.sharing.policy import permissions_of
+from vigil.store.db import Store
+from vigil.store.models import AgencyKind, Role, Scope
+from vigil.web.app import create_app
+from vigil.web.auth import CSRF_HEADER, SESSION_COOKIE
+from vigil.web.rules import (
+    MissingRuleError,
+    PathRecord,
+    Rule,
+    allow,
+    check_rules,
+    routes_without_rule,
+    served_routes,
+)
+
+BASE_URL = "https://testserver"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class Data(StrEnum):
+    """Whose record a path names, relative to the caller."""
+
+    OWN = "own"
+    SHARED = "shared"
+    RESTRICTED = "restricted"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """One column of the matrix: a user by browser session or token, or nobody."""
+
+    name: str
+    username: str | None = None
+    scope: Scope | None = None
+
+    @property
+    def partner(self) -> bool:
+        return self.username == PARTNER_USER
+
+    @property
+    def agency(self) -> str:
+        return "PARTNER-X" if self.partner else "NCB-FR"
+
+    def roles(self) -> frozenset[Role]:
+        if self.username == ROBOT:
+            return frozenset(Role)
+        if self.partner:
+            return frozenset({Role.VIEWER})
+        return frozenset({Role(self.name)})
+
+
+CALLERS = [
+    Caller("anonymous"),
+    *(Caller(role, username) for role, username in ROLE_USERS.items()),
+    Caller("partner", PARTNER_USER),
+    *(Caller(f"token:{scope.value}", ROBOT, scope) for scope in Scope),
+]
+
+
+def expected_refusals(rule: Rule, caller: Caller, data: Data | None) -> set[int] | None:
+    """The statuses the call may be refused with; None when it must succeed."""
+    if rule.public:
+        return None
+    if caller.username is None:
+        return {401}
+    if caller.scope is not None and caller.scope not in rule.scopes:
+        return {403}
+    kind = AgencyKind.PARTNER if caller.partner else AgencyKind.NCB
+    scopes = [caller.scope] if caller.scope else None
+    if not rule.permissions <= permissions_of(caller.roles(), kind, scopes):
+        return {403}
+    if rule.network_wide:  # no caller of the matrix is in the central unit
+        return {403}
+    # Partners are not members: level "all" does not reach them.
+    if data is Data.RESTRICTED or (data is Data.SHARED and caller.partner):
+        return {403, 404}
+    return None
+
+
+class Matrix:
+    """Fills paths and bodies for one caller and kind of data."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.counter = itertools.count()
+
+    def records_of(self, caller: Caller, data: Data) -> Any:
+        net = self.network
+        if data is Data.SHARED:
+            return net.shared
+        if data is Data.RESTRICTED:
+            return net.restricted
+        return net.partner if caller.partner else net.own
+
+    def path_value(self, kind: PathRecord, caller: Caller, data: Data) -> str | None:
+        """The value naming a record of ``kind``; None when the kind has no such data."""
+        net = self.network
+        if kind in (PathRecord.INGEST_RUN, PathRecord.CASE, PathRecord.SEIZURE):
+            records = self.records_of(caller, data)
+            attribute = {
+                PathRecord.INGEST_RUN: "run_id",
+                PathRecord.CASE: "case_id",
+                PathRecord.SEIZURE: "seizure_id",
+            }[kind]
+            return str(getattr(records, attribute))
+        if data is Data.SHARED:
+            return None  # agencies, users and tokens have no dissemination level
+        agency = "NCB-BR" if data is Data.RESTRICTED else caller.agency
+        if kind is PathRecord.AGENCY:
+            return agency
+        if kind is PathRecord.USER:
+            return net.targets[agency]
+        if kind is PathRecord.TOKEN:
+            owner = "target-br" if data is Data.RESTRICTED else caller.username or ROBOT
+            return net.token_for(owner, [Scope.READ])[1]
+        raise LookupError(
+            f"no matrix fixture for records of kind {kind.value!r}: add one to "
+            "Matrix.path_value in tests/web/test_authorization_matrix.py"
+        )
+
+    def body(self, method: str, path: str) -> Body | None:
+        """The request body of an unsafe call."""
+        factory = BODIES.get((method, path))
+        if factory is None:
+            if method == "DELETE" or (method, path) in NO_BODY:
+                return None
+            raise LookupError(
+                f"no request body for {method} {path}: add one to BODIES in "
+                "tests/web/test_authorization_matrix.py"
+            )
+        return factory(next(self.counter))
+
+
+@dataclass(frozen=True)
+class Body:
+    """A request body: JSON, or form fields (with files, for an upload)."""
+
+    json: dict[str, Any] | None = None
+    form: dict[str, Any] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        if self.json is not None:
+            return {"json": self.json}
+        return {"data": self.form or {}, "files": self.files}
+
+
+MD5 = "0" * 32
+PDQ = "f" * 64
+
+#: Query parameters a GET route requires (the same for every caller).
+QUERIES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/api/lookup"): {"signal_type": "md5", "hash": MD5},
+    ("GET", "/m/raw_lookup"): {"signal_type": "pdq", "signal": PDQ},
+    ("GET", "/m/lookup"): {"signal_type": "pdq", "signal": PDQ},
+}
+
+#: Routes that refuse every caller their rule admits, by design (and with what).
+REFUSED_BY_DESIGN: dict[tuple[str, str], int] = {
+    # HMA's content lookup: Vigil hashes no uploaded content for partners.
+    ("POST", "/m/lookup"): 403,
+}
+
+#: Request bodies of the unsafe routes; ``n`` makes names unique.
+BODIES: dict[tuple[str, str], Callable[[int], Body]] = {
+    ("POST", "/login"): lambda n: Body(
+        form={"username": ROLE_USERS["viewer"], "password": PASSWORD}
+    ),
+    ("POST", "/api/agencies"): lambda n: Body(
+        {"code": f"NEW-{n}", "name": "A new unit", "kind": "specialised_unit", "country": "DE"},
+    ),
+    ("PATCH", "/api/agencies/{code}"): lambda n: Body({"contact": f"desk {n}"}),
+    ("POST", "/api/users"): lambda n: Body(
+        {
+            "username": f"new-user-{n}",
+            "display_name": "New User",
+            "roles": ["viewer"],
+            "password": PASSWORD,
+        },
+    ),
+    ("PATCH", "/api/users/{username}"): lambda n: Body({"roles": ["viewer"]}),
+    ("POST", "/api/tokens"): lambda n: Body({"name": f"matrix {n}", "scopes": ["read"]}),
+    ("POST", "/api/lookup"): lambda n: Body({"signal_type": "md5", "hashes": [MD5]}),
+    ("POST", "/api/lookup/file"): lambda n: Body(
+        form={"signal_type": "md5"}, files={"file": ("hashes.txt", MD5.encode(), "text/plain")}
+    ),
+}
+NO_BODY = {("POST", "/logout"), ("POST", "/m/lookup")}
+
+
+def _headers(network: Network, caller: Caller, method: str) -> dict[str, str]:
+    if caller.username is None:
+        return {}
+    if caller.scope is not None:
+        return {"Authorization": f"Bearer {network.token_for(caller.username, [caller.scope])[0]}"}
+    secret, csrf = network.session_for(caller.username)
+    headers = {"Cookie": f"{SESSION_COOKIE}={secret}"}
+    if method in UNSAFE:
+        headers[CSRF_HEADER] = csrf
+    return headers
+
+
+def run_matrix(app: FastAPI, network: Network, only: str | None = None) -> tuple[list[str], int]:
+    """Every call of the matrix (of the route at path ``only``, when given): the failures
+    (one line each) and how many calls were made."""
+    client = TestClient(app, base_url=BASE_URL, follow_redirects=False)
+    matrix = Matrix(network)
+    failures: list[str] = []
+    calls = 0
+    for served in served_routes(app.routes):
+        if served.exempt or (only is not None and served.path != only):
+            continue
+        rule = served.rule
+        if rule is None:
+            failures.append(f"{served}: no access rule")
+            continue
+        for method in sorted(served.methods - {"HEAD"}):
+            kinds = [None] if not rule.records else list(Data)
+            for caller, data in itertools.product(CALLERS, kinds):
+                label = f"{method} {served.path} as {caller.name} on {data or 'no'} data"
+                try:
+                    path = served.path
+                    skip = False
+                    for name, kind in rule.records.items():
+                        value = matrix.path_value(kind, caller, data or Data.OWN)
+                        if value is None:
+                            skip = True
+                            break
+                        path = path.replace("{" + name + "}", value)
+                    if skip:
+                        continue
+                    body = matrix.body(method, served.path) if method in UNSAFE else None
+                except LookupError as exc:
+                    failures.append(f"{label}: {exc}")
+                    continue
+                kwargs: dict[str, Any] = {
+                    "headers": _headers(network, caller, method),
+                    "params": QUERIES.get((method, served.path)),
+                }
+                if body is not None:
+                    kwargs.update(body.kwargs())
+                client.cookies.clear()  # a login's cookie must not make the next caller
+                response = client.request(method, path, **kwargs)
+                calls += 1
+                refusals = expected_refusals(rule, caller, data)
+                by_design = REFUSED_BY_DESIGN.get((method, served.path))
+                if refusals is None and by_design is not None:
+                    refusals = {by_design}
+                status = response.status_code
+                if refusals is None and not 200 <= status < 400:
+                    failures.append(
+                        f"{label}: expected success, got {status} {response.text[:200]}"
+                    )
+                elif refusals is not None and status not in refusals:
+                    failures.append(f"{label}: expected {sorted(refusals)}, got {status}")
+                leaked = [m for m in network.restricted_markers if m in response.text]
+                if leaked:
+                    failures.append(f"{label}: the response shows restricted {leaked}")
+                if status >= 400 and "error" not in response.json():
+                    failures.append(f"{label}: error without the JSON error shape")
+    return failures, calls
+
+
+def test_every_route_declares_a_rule(store: Store) -> None:
+    assert routes_without_rule(create_app(store)) == []
+
+
+def test_a_route_without_a_rule_is_refused(store: Store) -> None:
+    app = create_app(store)
+
+    @app.get("/api/forgotten")
+    def forgotten() -> dict[str, str]:
+        return {}
+
+    @app.post("/api/ruled")
+    def ruled(caller: Any = allow()) -> dict[str, str]:  # noqa: B008 - the rule under test
+        return {}
+
+    assert routes_without_rule(app) == ["GET /api/forgotten"]
+    with pytest.raises(MissingRuleError, match="GET /api/forgotten"):
+        check_rules(app)
+
+
+def test_authorization_matrix(network: Network) -> None:
+    app = create_app(network.store)
+    failures, calls = run_matrix(app, network)
+    assert not failures, f"{len(failures)} of {calls} calls failed:\n" + "\n".join(failures)
+    # Every route was called: the matrix cannot pass by calling nothing.
+    routes = [r for r in served_routes(app.routes) if not r.exempt]
+    assert calls >= len(routes) * len(CALLERS)
+
+
+def test_the_matrix_catches_a_route_that_forgets_its_permission(network: Network) -> None:
+    app = create_app(network.store)
+
+    # A listing that declares READ but shows every run, restricted ones included.
+    @app.get("/api/leaky")
+    def leaky(caller: Any = allow()) -> list[str]:  # noqa: B008 - the mistake under test
+        return list(network.restricted_markers)
+
+    failures, calls = run_matrix(app, network, only="/api/leaky")
+    assert calls == len(CALLERS)
+    assert any("/api/leaky" in line and "restricted" in line for line in failures)
