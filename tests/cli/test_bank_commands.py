@@ -49,6 +49,7 @@ def test_bank_lifecycle_ingest_review_and_report(tmp_path: Path) -> None:
         "known_exact": 1,
         "known_near": 0,
         "other_cases": 0,
+        "held_elsewhere": 0,
         "new": 1,
     }
 

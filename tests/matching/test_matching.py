@@ -163,7 +163,13 @@ def test_report_of_seizure_a(store: Store, two_seizures: tuple[IngestOutcome, ..
     a, _ = two_seizures
     report = a.triage  # as printed at the end of A's ingest, before B existed
     assert report.media == 8
-    assert report.classes == {"known_exact": 1, "known_near": 3, "other_cases": 0, "new": 4}
+    assert report.classes == {
+        "known_exact": 1,
+        "known_near": 3,
+        "other_cases": 0,
+        "held_elsewhere": 0,
+        "new": 4,
+    }
     assert report.share("known_near") == pytest.approx(37.5)
     assert report.by_category == {"1": 2, "2": 2}
     assert report.by_bank == {"known": 4}
@@ -182,7 +188,13 @@ def test_report_of_seizure_a(store: Store, two_seizures: tuple[IngestOutcome, ..
 
 def test_seizure_b_links_to_case_c1(store: Store, two_seizures: tuple[IngestOutcome, ...]) -> None:
     a, b = two_seizures
-    assert b.triage.classes == {"known_exact": 0, "known_near": 0, "other_cases": 4, "new": 1}
+    assert b.triage.classes == {
+        "known_exact": 0,
+        "known_near": 0,
+        "other_cases": 4,
+        "held_elsewhere": 0,
+        "new": 1,
+    }
     assert b.triage.other_cases == {"C1": 4}
     assert [m.path for m in b.triage.new_media] == ["new.jpg"]
     found = _matches_by_path(store, b.seizure_id)
@@ -200,7 +212,13 @@ def test_seizure_b_links_to_case_c1(store: Store, two_seizures: tuple[IngestOutc
     # Seen from A, the same links show once B is in: A's report now counts them.
     with store.session() as session:
         again = build_report(session, session.get_one(Seizure, a.seizure_id), _viewer(session))
-    assert again.classes == {"known_exact": 1, "known_near": 3, "other_cases": 3, "new": 1}
+    assert again.classes == {
+        "known_exact": 1,
+        "known_near": 3,
+        "other_cases": 3,
+        "held_elsewhere": 0,
+        "new": 1,
+    }
     assert [m.path for m in again.new_media] == ["flat.png"]
 
 

@@ -17,6 +17,8 @@ from vigil.reports.errors import FileError, seizure_errors
 from vigil.reports.escape import csv_cell, printable
 from vigil.reports.render import render
 from vigil.reports.triage import NewMedia, TriageReport
+from vigil.sharing.actor import local_actor
+from vigil.sharing.policy import resolve
 from vigil.store.db import Store
 from vigil.store.models import Seizure
 
@@ -129,7 +131,8 @@ def test_errors_stream_from_the_store_in_path_order(store: Store, tmp_path: Path
     ingest(store, IngestRequest(root=root, case_reference="OP-ERR", workers=1))
     with store.session() as session:
         seizure_id = session.scalars(select(Seizure.id)).one()
-        listed = list(seizure_errors(session, seizure_id))
+        viewer = resolve(session, local_actor())
+        listed = list(seizure_errors(session, viewer, seizure_id))
     assert [e.path.encode() for e in listed] == sorted(bad.relpath for bad in expected)
     for error, bad in zip(listed, sorted(expected, key=lambda b: b.relpath), strict=True):
         assert error.stage == bad.stage

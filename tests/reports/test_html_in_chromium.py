@@ -40,9 +40,10 @@ def test_bar_chart_renders_offline(tmp_path: Path) -> None:
         browser.close()
     assert fetched == [report.as_uri()]  # nothing but the file itself
     assert title == "Triage report: C<1> / phone & card"
-    # 2, 1, 2 and 4 media: bars in proportion, the largest 400 px wide.
+    # 2, 1, 2, 1 and 4 media: bars in proportion, the largest 400 px wide.
     assert widths["new"] == pytest.approx(400, abs=1)
     assert widths["known exactly"] == pytest.approx(200, abs=1)
     assert widths["known by near-duplicate"] == pytest.approx(100, abs=1)
     assert widths["seen in other cases"] == pytest.approx(200, abs=1)
+    assert widths["held by another agency"] == pytest.approx(100, abs=1)
     assert new_media == 2  # header row and the one new picture

@@ -31,8 +31,14 @@ def sample_report() -> TriageReport:
         seizure="phone & card",
         generated_at=datetime(2026, 11, 29, tzinfo=UTC),
         summary=summary,
-        media=9,
-        classes={"known_exact": 2, "known_near": 1, "other_cases": 2, "new": 4},
+        media=10,
+        classes={
+            "known_exact": 2,
+            "known_near": 1,
+            "other_cases": 2,
+            "held_elsewhere": 1,
+            "new": 4,
+        },
         by_category={"1": 3},
         by_bank={"national": 3},
         other_cases={"C2": 2},
@@ -47,15 +53,23 @@ def sample_report() -> TriageReport:
 
 def test_json_has_counts_and_percentages() -> None:
     document = json.loads(render(sample_report(), "json"))
-    assert document["classes"] == {"known_exact": 2, "known_near": 1, "other_cases": 2, "new": 4}
-    assert document["percentages"]["new"] == pytest.approx(44.44)
+    assert document["classes"] == {
+        "known_exact": 2,
+        "known_near": 1,
+        "other_cases": 2,
+        "held_elsewhere": 1,
+        "new": 4,
+    }
+    assert document["percentages"]["new"] == pytest.approx(40.0)
+    assert document["percentages"]["held_elsewhere"] == pytest.approx(10.0)
     assert document["series"][0]["victim_identified"] is True
     assert document["new_media"][0]["path"] == "DCIM/<IMG_1>.jpg"
 
 
 def test_csv_rows() -> None:
     rows = list(csv.reader(io.StringIO(render(sample_report(), "csv"))))
-    assert ["class", "known_exact", "2", "22.22"] in rows
+    assert ["class", "known_exact", "2", "20.00"] in rows
+    assert ["class", "held_elsewhere", "1", "10.00"] in rows
     assert ["series", "Series <A>", "2", "identified"] in rows
     assert ["low_quality", "video_frames", "3", ""] in rows
     assert rows[-3][:5] == ["DCIM/<IMG_1>.jpg", "image", "jpeg", "640", "480"]
@@ -63,8 +77,10 @@ def test_csv_rows() -> None:
 
 def test_text_lists_classes_and_new_media() -> None:
     text = render(sample_report(), "text")
-    assert re.search(r"known exactly\s+2\s+22\.2%", text)
-    assert re.search(r"new\s+4\s+44\.4%", text)
+    assert re.search(r"known exactly\s+2\s+20\.0%", text)
+    assert re.search(r"held by another agency\s+1\s+10\.0%", text)
+    assert "ask through the hit notices" in text
+    assert re.search(r"new\s+4\s+40\.0%", text)
     assert "Series <A>" in text
     assert "victim identified" in text
     assert "DCIM/<IMG_1>.jpg" in text
@@ -75,7 +91,9 @@ def test_text_lists_classes_and_new_media() -> None:
 def test_html_is_self_contained_and_escaped() -> None:
     html = render(sample_report(), "html")
     assert "<svg" in html
-    assert len(re.findall(r'<rect class="bar"', html)) == 4
+    assert len(re.findall(r'<rect class="bar"', html)) == 5
+    assert 'data-class="held by another agency"' in html
+    assert 'id="held-elsewhere"' in html
     assert "Series &lt;A&gt;" in html
     assert "<A>" not in html
     assert not re.search(r"""(src|href)=["']?https?:""", html)

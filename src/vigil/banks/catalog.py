@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,11 +12,22 @@ from sqlalchemy.orm import Session
 from vigil.banks.staging import visible_entries
 from vigil.sharing.actor import Actor, local_actor
 from vigil.sharing.audit import Action, bank_object, record
-from vigil.store.models import Agency, Bank, BankEntry, BankImport, ImportStatus
-from vigil.store.repo import default_agency
+from vigil.sharing.dissemination import DisseminationError, apply_level
+from vigil.sharing.policy import (
+    NotVisibleError,
+    Permission,
+    Viewer,
+    bank_condition,
+    check_owner,
+    require,
+    resolve,
+)
+from vigil.sharing.records import bank_named
+from vigil.sharing.records import find_bank as visible_bank
+from vigil.store.models import Bank, BankEntry, BankImport, ImportStatus, Level, RecordType
 
 #: Who may see a bank's entries: its owning agency only, agencies it names, or every member.
-DISSEMINATION_LEVELS = ("owner", "named", "all")
+DISSEMINATION_LEVELS = tuple(level.value for level in Level)
 DEFAULT_CATEGORY_SCHEME = "VICS-US"
 
 
@@ -39,17 +51,32 @@ class BankInfo:
     imports: list[tuple[str, str, int, datetime]]
 
 
-def find_bank(session: Session, name: str) -> Bank | None:
-    """The bank called ``name``, or None."""
-    return session.scalar(select(Bank).where(Bank.name == name))
+def _viewer(session: Session, actor: Actor | None) -> Viewer:
+    return resolve(session, actor or local_actor())
 
 
-def bank_by_name(session: Session, name: str) -> Bank:
-    """The bank called ``name``; BankError naming the known banks if there is none."""
-    bank = find_bank(session, name)
-    if bank is None:
-        known = ", ".join(session.scalars(select(Bank.name).order_by(Bank.name))) or "none yet"
-        raise BankError(f"no bank named {name!r} (banks: {known})")
+def find_bank(session: Session, name: str, actor: Actor | None = None) -> Bank | None:
+    """The bank called ``name`` if ``actor`` (default: the person at the terminal) may see
+    it, else None: a hidden bank is not found."""
+    return visible_bank(session, _viewer(session, actor), name)
+
+
+def bank_by_name(session: Session, name: str, actor: Actor | None = None) -> Bank:
+    """The bank called ``name`` as ``actor`` may see it; BankError naming the banks it may
+    see if there is none (a hidden bank gets the same answer as a missing one)."""
+    try:
+        return bank_named(session, _viewer(session, actor), name)
+    except NotVisibleError as exc:
+        raise BankError(str(exc)) from None
+
+
+def owned_bank(session: Session, name: str, actor: Actor | None = None) -> Bank:
+    """The bank called ``name``, to change it: BankError as :func:`bank_by_name`;
+    ForbiddenError unless ``actor``'s agency owns it and ``actor`` may write."""
+    viewer = _viewer(session, actor)
+    bank = bank_by_name(session, name, viewer.actor)
+    require(viewer, Permission.WRITE)
+    check_owner(viewer, bank.agency_id, f"bank {bank.name!r}")
     return bank
 
 
@@ -58,39 +85,49 @@ def create_bank(
     name: str,
     *,
     source: str | None = None,
-    dissemination: str = "owner",
+    dissemination: Level | str = Level.OWNER,
+    named: Sequence[str] = (),
     category_scheme: str = DEFAULT_CATEGORY_SCHEME,
-    agency: Agency | None = None,
     actor: Actor | None = None,
 ) -> Bank:
-    """A new, empty bank owned by ``agency`` (default: the local agency).
+    """A new, empty bank owned by ``actor``'s agency (default: the person at the terminal,
+    acting for the local agency), seen by ``dissemination`` (``named``: agency codes).
 
-    Recorded in the audit trail as done by ``actor`` (default: the person at the terminal).
+    Recorded in the audit trail as done by ``actor``; ForbiddenError unless it may write.
     """
     from vigil.banks.formats.categories import SCHEMES
 
+    viewer = _viewer(session, actor)
+    require(viewer, Permission.WRITE)
     name = name.strip()
     if not name:
         raise BankError("a bank needs a name")
     if dissemination not in DISSEMINATION_LEVELS:
         levels = ", ".join(DISSEMINATION_LEVELS)
         raise BankError(f"dissemination must be one of {levels}, not {dissemination!r}")
+    level = Level(dissemination)
     if category_scheme not in SCHEMES:
         schemes = ", ".join(sorted(SCHEMES))
         raise BankError(f"unknown category scheme {category_scheme!r} (known: {schemes})")
-    if find_bank(session, name) is not None:
+    # Bank names are unique across the network, whoever may see the bank.
+    if session.scalar(select(Bank.id).where(Bank.name == name)) is not None:
         raise BankError(f"a bank named {name!r} already exists")
     bank = Bank(
         name=name,
-        agency_id=(agency or default_agency(session)).id,
+        agency_id=viewer.agency_id,
         source=source,
-        dissemination=dissemination,
+        dissemination=Level.OWNER.value,
         category_scheme=category_scheme,
     )
     session.add(bank)
     session.flush()
-    details = {"source": source, "dissemination": dissemination, "category_scheme": category_scheme}
-    record(session, Action.BANK_CREATE, bank_object(bank.name), details, actor or local_actor())
+    details = {"source": source, "dissemination": level.value, "category_scheme": category_scheme}
+    record(session, Action.BANK_CREATE, bank_object(bank.name), details, viewer.actor)
+    if level is not Level.OWNER or named:
+        try:
+            apply_level(session, viewer, RecordType.BANK, bank, level, named)
+        except DisseminationError as exc:
+            raise BankError(str(exc)) from None
     return bank
 
 
@@ -130,10 +167,12 @@ def describe_bank(session: Session, bank: Bank) -> BankInfo:
     )
 
 
-def list_banks(session: Session) -> list[BankInfo]:
-    """Every bank, by name."""
+def list_banks(session: Session, actor: Actor | None = None) -> list[BankInfo]:
+    """Every bank ``actor`` (default: the person at the terminal) may see, by name."""
+    visible = bank_condition(_viewer(session, actor))
     return [
-        describe_bank(session, bank) for bank in session.scalars(select(Bank).order_by(Bank.name))
+        describe_bank(session, bank)
+        for bank in session.scalars(select(Bank).where(visible).order_by(Bank.name))
     ]
 
 
@@ -141,9 +180,11 @@ def delete_bank(session: Session, name: str, actor: Actor | None = None) -> int:
     """Delete the bank ``name`` with its entries and their matches; returns entries deleted.
 
     The count is of the entries users could see; an import being staged goes too. Recorded
-    in the audit trail as done by ``actor`` (default: the person at the terminal).
+    in the audit trail as done by ``actor`` (default: the person at the terminal), whose
+    agency must own the bank (ForbiddenError otherwise).
     """
-    bank = bank_by_name(session, name)
+    actor = actor or local_actor()
+    bank = owned_bank(session, name, actor)
     entries = (
         session.scalar(
             select(func.count(BankEntry.id)).where(BankEntry.bank_id == bank.id, visible_entries())
@@ -153,5 +194,5 @@ def delete_bank(session: Session, name: str, actor: Actor | None = None) -> int:
     session.delete(bank)
     session.flush()
     details = {"entries": int(entries)}
-    record(session, Action.BANK_DELETE, bank_object(name), details, actor or local_actor())
+    record(session, Action.BANK_DELETE, bank_object(name), details, actor)
     return int(entries)

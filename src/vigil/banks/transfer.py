@@ -22,7 +22,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from vigil.banks.catalog import BankError, bank_by_name
+from vigil.banks.catalog import BankError, bank_by_name, owned_bank
 from vigil.banks.formats import (
     SCHEMES,
     BankFormatError,
@@ -223,10 +223,12 @@ def import_file(
     file already imported into this bank and ImportRunningError for one being imported by
     another process; whatever it raises, no reader ever sees an entry of the file. The
     import is one event in the audit trail, by ``actor`` (default: the person at the
-    terminal), written with the step that makes the entries visible.
+    terminal), written with the step that makes the entries visible; ``actor``'s agency
+    must own the bank (ForbiddenError otherwise).
     """
+    actor = actor or local_actor()
     with sessions() as session:
-        bank = bank_by_name(session, bank_name)
+        bank = owned_bank(session, bank_name, actor)
     detected = fmt or detect_format(path)
     header, entries = read_hashes(path, detected, scheme_for(bank.category_scheme))
     _check_scheme(path, header, bank)
@@ -239,7 +241,7 @@ def import_file(
             raise BankFormatError(
                 str(path), None, "holds no entries (it is empty, or only comments or headers)"
             )
-        _publish(sessions, path, import_id, count, header, actor or local_actor())
+        _publish(sessions, path, import_id, count, header, actor)
     except IntegrityError:
         discard(sessions, import_id)
         raise BankError(
@@ -275,11 +277,13 @@ def export_bank(
     """Write every entry of the bank to ``out`` in format ``fmt``; returns entries written.
 
     Audited as done by ``actor`` (default: the person at the terminal) once every entry is
-    written, in ``session``'s transaction: an export that fails is rolled back with it.
+    written, in ``session``'s transaction: an export that fails is rolled back with it. A bank
+    ``actor`` may not see is refused as one that does not exist.
     """
-    bank = bank_by_name(session, bank_name)
+    actor = actor or local_actor()
+    bank = bank_by_name(session, bank_name, actor)
     header = ListHeader(name=bank.name, source=bank.source, category_scheme=bank.category_scheme)
     count = write_hashes(_known_hashes(session, bank.id), fmt, out, header)
     details: Details = {"format": fmt, "entries": count}
-    audit(session, Action.BANK_EXPORT, bank_object(bank.name), details, actor or local_actor())
+    audit(session, Action.BANK_EXPORT, bank_object(bank.name), details, actor)
     return count

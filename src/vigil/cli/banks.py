@@ -11,9 +11,13 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from vigil.cli.common import (
+    AgencyCode,
     DatabaseUrl,
     DataDir,
+    Dissemination,
+    NamedAgencies,
     Output,
+    acting,
     err,
     fail,
     open_store,
@@ -22,6 +26,9 @@ from vigil.cli.common import (
     shown,
     user_session,
 )
+from vigil.sharing.actor import Actor
+from vigil.store.models import Level
+from vigil.store.repo import DEFAULT_AGENCY_CODE
 
 bank_app = typer.Typer(help="Hash banks: lists of known material.", no_args_is_help=True)
 
@@ -35,22 +42,27 @@ def create(
     source: Annotated[
         str | None, typer.Option("--source", help="Where the hashes come from.")
     ] = None,
-    dissemination: Annotated[
-        str,
-        typer.Option("--dissemination", help="Who may see it: owner, named or all."),
-    ] = "owner",
+    dissemination: Dissemination = Level.OWNER,
+    named: NamedAgencies = None,
     scheme: Annotated[
         str, typer.Option("--category-scheme", help="Category scheme of its entries.")
     ] = "VICS-US",
+    agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Create an empty bank."""
+    """Create an empty bank, owned by the agency acted for."""
     from vigil.banks.catalog import BankError, create_bank
 
     with user_session(data_dir, database_url, BankError) as session:
         bank = create_bank(
-            session, name, source=source, dissemination=dissemination, category_scheme=scheme
+            session,
+            name,
+            source=source,
+            dissemination=dissemination,
+            named=named or (),
+            category_scheme=scheme,
+            actor=acting(agency),
         )
     out.print(f"bank {bank.name!r} created", highlight=False)
 
@@ -58,14 +70,15 @@ def create(
 @bank_app.command("list")
 def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """List the banks with their entry counts."""
+    """List the banks the agency may see, with their entry counts."""
     from vigil.banks.catalog import list_banks
 
     with user_session(data_dir, database_url) as session:
-        banks = list_banks(session)
+        banks = list_banks(session, acting(agency))
     if as_json:
         rows = [
             {
@@ -99,6 +112,7 @@ def list_(
 @bank_app.command("show")
 def show(
     name: Annotated[str, typer.Argument(help="Name of the bank.")],
+    agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -107,7 +121,7 @@ def show(
     from vigil.banks.formats.categories import scheme_for
 
     with user_session(data_dir, database_url, BankError) as session:
-        info = describe_bank(session, bank_by_name(session, name))
+        info = describe_bank(session, bank_by_name(session, name, acting(agency)))
     scheme = scheme_for(info.category_scheme)
     # Names and sources come from imported files: shown escaped, never read as markup.
     out.print(
@@ -137,16 +151,17 @@ def show(
 def delete(
     name: Annotated[str, typer.Argument(help="Name of the bank.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Delete a bank, its entries and the matches against them."""
+    """Delete a bank the agency owns, its entries and the matches against them."""
     from vigil.banks.catalog import BankError, delete_bank
 
     if not yes and not typer.confirm(f"Delete bank {name!r} and every match against it?"):
         raise typer.Exit(code=1)
     with user_session(data_dir, database_url, BankError) as session:
-        entries = delete_bank(session, name)
+        entries = delete_bank(session, name, acting(agency))
     out.print(f"bank {name!r} deleted ({entries:,} entries)", highlight=False)
 
 
@@ -160,6 +175,7 @@ def import_(
     create: Annotated[
         bool, typer.Option("--create", help="Create the bank first if there is none.")
     ] = False,
+    agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -172,30 +188,32 @@ def import_(
     from vigil.banks.catalog import BankError, create_bank, delete_bank, find_bank
     from vigil.banks.formats import FORMATS, BankFormatError
     from vigil.banks.transfer import AlreadyImportedError, import_file
+    from vigil.sharing.policy import PolicyError
 
     if fmt is not None and fmt not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    actor = acting(agency)
     store = open_store(data_dir, database_url)
     created = False
     try:
         if create:
             with store.session() as session:
-                if find_bank(session, bank) is None:
-                    create_bank(session, bank)
+                if find_bank(session, bank, actor) is None:
+                    create_bank(session, bank, actor=actor)
                     created = True
         with err.status(f"importing {file.name}") as status:
 
             def staged(count: int) -> None:
                 status.update(f"importing {file.name}: {count:,} entries read")
 
-            outcome = import_file(store.session, file, bank, fmt, staged)
+            outcome = import_file(store.session, file, bank, fmt, staged, actor)
     except AlreadyImportedError as exc:
         out.print(str(exc), highlight=False)
         return
-    except (BankError, BankFormatError) as exc:
+    except (BankError, BankFormatError, PolicyError) as exc:
         if created:  # the import runs in many transactions: the bank made for it goes too
             with store.session() as session:
-                delete_bank(session, bank)
+                delete_bank(session, bank, actor)
         raise fail(f"{exc} (bank {'not created' if created else 'left unchanged'})") from None
     finally:
         store.close()
@@ -211,10 +229,11 @@ def export(
     bank: BankName,
     fmt: Annotated[str, typer.Option("--format", help=f"Format to write. {FORMAT_HELP}")],
     output: Output = None,
+    agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Export a bank in an exchange format (VICS export writes VICS 2.0)."""
+    """Export a bank the agency may see in an exchange format (VICS export writes VICS 2.0)."""
     from vigil.banks.catalog import BankError
     from vigil.banks.formats import FORMATS
     from vigil.banks.transfer import export_bank
@@ -223,23 +242,24 @@ def export(
         raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     try:
         with user_session(data_dir, database_url, BankError) as session:
+            actor = acting(agency)
             if output is None:
-                count = export_bank(session, bank, fmt, sys.stdout.buffer)
+                count = export_bank(session, bank, fmt, sys.stdout.buffer, actor)
             else:
-                count = _export_to_file(session, bank, fmt, output)
+                count = _export_to_file(session, bank, fmt, output, actor)
     except OSError as exc:
         raise fail(f"{output}: {exc.strerror}") from None
     err.print(f"exported {count:,} entries of bank {bank!r}", highlight=False)
 
 
-def _export_to_file(session: Session, bank: str, fmt: str, output: Path) -> int:
+def _export_to_file(session: Session, bank: str, fmt: str, output: Path, actor: Actor) -> int:
     """Write the export beside ``output`` and rename it, so a failed export leaves no file."""
     from vigil.banks.transfer import export_bank
 
     partial = output.with_name(output.name + ".partial")
     try:
         with partial.open("wb") as handle:
-            count = export_bank(session, bank, fmt, handle)
+            count = export_bank(session, bank, fmt, handle, actor)
         partial.replace(output)
     finally:
         partial.unlink(missing_ok=True)

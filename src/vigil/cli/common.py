@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 from rich.console import Console
@@ -19,9 +19,16 @@ from vigil.cli.failures import classify, explain, note_database, writing
 from vigil.config import DATA_DIR_ENV, DATABASE_URL_ENV, load_settings
 from vigil.reports.escape import printable
 from vigil.store.db import Store, StoreError
+from vigil.store.models import Level
+
+if TYPE_CHECKING:
+    from vigil.sharing.actor import Actor
 
 err = Console(stderr=True)
 out = Console()
+
+#: Names the agency a terminal acts for, when --agency is not given.
+AGENCY_ENV = "VIGIL_AGENCY"
 
 DataDir = Annotated[
     Path | None,
@@ -29,6 +36,26 @@ DataDir = Annotated[
 ]
 Output = Annotated[
     Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")
+]
+AgencyCode = Annotated[
+    str,
+    typer.Option(
+        "--agency",
+        envvar=AGENCY_ENV,
+        help="Code of the agency to act for: what it owns and what is shared with it.",
+    ),
+]
+Dissemination = Annotated[
+    Level,
+    typer.Option(
+        "--dissemination",
+        help="Who besides the owning agency may see it: owner (nobody), named (the agencies "
+        "given with --with) or all (every member agency).",
+    ),
+]
+NamedAgencies = Annotated[
+    list[str] | None,
+    typer.Option("--with", help="An agency (code) that may see it, for named (repeatable)."),
 ]
 DatabaseUrl = Annotated[
     str | None,
@@ -128,6 +155,13 @@ def write_output(path: Path, write: Callable[[TextIO], None]) -> None:
             raise
 
 
+def acting(agency: str) -> Actor:
+    """The person at the terminal acting for ``agency`` (resolved by the policy when used)."""
+    from vigil.sharing.actor import local_actor
+
+    return local_actor(agency.strip())
+
+
 @contextmanager
 def user_session(
     data_dir: Path | None, database_url: str | None, *user_errors: type[Exception]
@@ -135,13 +169,17 @@ def user_session(
     """A session on the configured store, committed on success, the store closed after.
 
     ``user_errors`` are mistakes a user can make (an unknown name, a bad value): they end
-    the command with their one-line message and exit code 2, never a traceback.
+    the command with their one-line message and exit code 2, never a traceback. So do the
+    policy's refusals (a record not visible, an act not allowed), always.
     """
+    from vigil.sharing.policy import PolicyError
+
+    expected: tuple[type[Exception], ...] = (PolicyError, *user_errors)
     store = open_store(data_dir, database_url)
     try:
         with store.session() as session:
             yield session
-    except user_errors as exc:
+    except expected as exc:
         raise fail(str(exc)) from None
     finally:
         store.close()

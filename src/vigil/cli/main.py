@@ -28,6 +28,7 @@ from vigil.cli.failures import explain
 from vigil.cli.hits import hit_app
 from vigil.cli.matches import Radius, Share, match_app, report
 from vigil.cli.referrals import referral_app
+from vigil.cli.sharing import share_app
 from vigil.cli.tokens import token_app
 from vigil.cli.users import user_app
 from vigil.signals.registry import PDQ, VPDQ
@@ -49,6 +50,7 @@ app.add_typer(agency_app, name="agency")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(share_app, name="share")
 app.add_typer(hit_app, name="hit")
 app.add_typer(referral_app, name="referral")
 

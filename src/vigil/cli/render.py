@@ -19,10 +19,12 @@ from vigil.reports.errors import seizure_errors
 from vigil.reports.render import headline, write_json
 from vigil.reports.summary import SeizureSummary
 from vigil.reports.triage import CLASSES, TriageReport
+from vigil.sharing.policy import resolve
 from vigil.signals.registry import PDQ
 
 if TYPE_CHECKING:
     from vigil.ingest.pipeline import IngestOutcome
+    from vigil.sharing.actor import Actor
     from vigil.store.db import Store
 
 
@@ -68,8 +70,9 @@ def print_triage(console: Console, triage: TriageReport) -> None:
     console.print(shown(f"full report: {command} --format html -o report.html"))
 
 
-def print_ingest_json(store: Store, outcome: IngestOutcome) -> None:
-    """The ingest summary as JSON on standard output, with every failed file listed."""
+def print_ingest_json(store: Store, outcome: IngestOutcome, actor: Actor) -> None:
+    """The ingest summary as JSON on standard output, with every failed file listed (as
+    ``actor``, who ran the ingest, may see them)."""
     document: dict[str, Any] = {
         "run_id": outcome.run_id,
         "resumed": outcome.resumed,
@@ -83,6 +86,6 @@ def print_ingest_json(store: Store, outcome: IngestOutcome) -> None:
         },
     }
     with store.session() as session, writing("the standard output"):
-        errors = seizure_errors(session, outcome.seizure_id)
+        errors = seizure_errors(session, resolve(session, actor), outcome.seizure_id)
         write_json(document, "failed_files", errors, sys.stdout)
         sys.stdout.flush()

@@ -29,11 +29,12 @@ from vigil.reports.summary import SeizureSummary
 from vigil.reports.triage import TriageReport, build_report
 from vigil.sharing.actor import Actor, local_actor
 from vigil.sharing.audit import Action, record, seizure_object
+from vigil.sharing.dissemination import apply_level
 from vigil.sharing.hits import raise_hit_notices
-from vigil.sharing.policy import resolve
+from vigil.sharing.policy import Permission, require, resolve
 from vigil.store.db import Store
-from vigil.store.models import IngestRun, Seizure, utcnow
-from vigil.store.repo import case_by_reference, default_agency, seizure_by_name
+from vigil.store.models import Agency, Case, IngestRun, Level, RecordType, Seizure, utcnow
+from vigil.store.repo import case_by_reference, seizure_by_name
 from vigil.store.retry import BackOff, LockTimeoutError, write_retrying
 
 UNFINISHED = ("running", "matching", "interrupted")
@@ -75,8 +76,12 @@ class IngestRequest:
     memory_budget: int | None = field(default_factory=default_memory_budget)
     #: How long a write waits while another writer holds the database.
     lock_backoff: BackOff = field(default_factory=BackOff)
-    #: Who runs it, as the audit trail records it.
+    #: Who runs it, as the audit trail records it; the case and seizure are its agency's.
     actor: Actor = field(default_factory=local_actor)
+    #: Who besides the actor's agency may see the case and seizure, when this run makes them.
+    dissemination: Level = Level.OWNER
+    #: The agencies (codes) that may see them when ``dissemination`` is ``named``.
+    named: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,9 +99,34 @@ class IngestOutcome:
     memory: MemoryPlan
 
 
+def _owned(session: Session, request: IngestRequest, root: Path) -> tuple[Case, Seizure]:
+    """The case and seizure the run files into, the actor's agency's; made if new, with the
+    request's level (an existing record keeps its own: ``vigil share set`` changes it)."""
+    viewer = resolve(session, request.actor)
+    require(viewer, Permission.WRITE)
+    agency = session.get_one(Agency, viewer.agency_id)
+    name = request.seizure_name or root.name
+    known = session.scalar(
+        select(Case).where(Case.agency_id == agency.id, Case.reference == request.case_reference)
+    )
+    case = case_by_reference(session, agency, request.case_reference)
+    # Records are born owner-only: a wider level is a change, and audited as one.
+    wider = request.dissemination is not Level.OWNER or bool(request.named)
+    if known is None and wider:
+        apply_level(session, viewer, RecordType.CASE, case, request.dissemination, request.named)
+    known_seizure = session.scalar(
+        select(Seizure.id).where(Seizure.case_id == case.id, Seizure.name == name)
+    )
+    seizure = seizure_by_name(session, case, name)
+    if known_seizure is None and wider:
+        apply_level(
+            session, viewer, RecordType.SEIZURE, seizure, request.dissemination, request.named
+        )
+    return case, seizure
+
+
 def _open_run(session: Session, request: IngestRequest, root: Path) -> tuple[int, int, bool]:
-    case = case_by_reference(session, default_agency(session), request.case_reference)
-    seizure = seizure_by_name(session, case, request.seizure_name or root.name)
+    case, seizure = _owned(session, request, root)
     run = session.scalar(
         select(IngestRun)
         .where(IngestRun.seizure_id == seizure.id, IngestRun.status.in_(UNFINISHED))

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from vigil.matching.links import seizure_links
 from vigil.matching.review import VERDICTS
-from vigil.sharing.policy import Viewer
+from vigil.sharing.policy import Viewer, check_seizure, seizure_condition
+from vigil.sharing.records import case_shown
 from vigil.store.models import BankEntry, Case, Seizure, Sighting
 
 
@@ -45,12 +46,17 @@ def _describe_entry(bank: str, entry: BankEntry) -> str:
     return ", ".join(parts)
 
 
-def _where_seen(session: Session, media_id: int, own_seizure: int) -> str:
+def _where_seen(session: Session, viewer: Viewer, media_id: int, own_seizure: int) -> str:
+    """Where the viewer may see the other media: its first sighting in a visible seizure."""
     row = session.execute(
-        select(Case.reference, Seizure.name, Sighting.path)
+        select(case_shown(viewer), Seizure.name, Sighting.path)
         .join(Seizure, Sighting.seizure_id == Seizure.id)
         .join(Case, Seizure.case_id == Case.id)
-        .where(Sighting.media_id == media_id, Sighting.seizure_id != own_seizure)
+        .where(
+            Sighting.media_id == media_id,
+            Sighting.seizure_id != own_seizure,
+            seizure_condition(viewer),
+        )
         .order_by(Sighting.id)
         .limit(1)
     ).first()
@@ -79,8 +85,10 @@ def seizure_matches(
 ) -> list[MatchRow]:
     """Every match of the seizure's files, from either side (optionally only ``verdict``'s).
 
-    One row per file the matched media was seen as, by path.
+    One row per file the matched media was seen as, by path. NotVisibleError unless the
+    viewer may see the seizure.
     """
+    check_seizure(session, viewer, seizure_id)
     if verdict is not None and verdict not in VERDICTS:
         raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
     links = seizure_links(session, viewer, seizure_id, None if verdict is None else (verdict,))
@@ -90,7 +98,7 @@ def seizure_matches(
         if link.entry is not None and link.bank is not None:
             target = _describe_entry(link.bank.name, link.entry)
         elif link.other_media_id is not None:
-            target = _where_seen(session, link.other_media_id, seizure_id)
+            target = _where_seen(session, viewer, link.other_media_id, seizure_id)
         else:  # a bank match always has its entry: deleting an entry deletes its matches
             continue
         rows += [

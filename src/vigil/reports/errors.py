@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.sharing.policy import Viewer, check_seizure
 from vigil.store.models import IngestError
 
 #: Failed files listed by the text and HTML reports unless asked for more.
@@ -35,8 +36,16 @@ class FileError:
         return asdict(self)
 
 
-def seizure_errors(session: Session, seizure_id: int) -> Iterator[FileError]:
-    """Every failed file of the seizure, by path, read from the store as it is iterated."""
+def seizure_errors(session: Session, viewer: Viewer, seizure_id: int) -> Iterator[FileError]:
+    """Every failed file of the seizure, by path, read from the store as it is iterated.
+
+    NotVisibleError unless the viewer may see the seizure (asked before any is read).
+    """
+    check_seizure(session, viewer, seizure_id)
+    return _stream(session, seizure_id)
+
+
+def _stream(session: Session, seizure_id: int) -> Iterator[FileError]:
     rows = session.execute(
         select(IngestError.path, IngestError.stage, IngestError.reason, IngestError.size)
         .where(IngestError.seizure_id == seizure_id)

@@ -30,8 +30,13 @@ _COLOURS = {
     "known_exact": "#1b5e20",
     "known_near": "#558b2f",
     "other_cases": "#ef6c00",
+    "held_elsewhere": "#4a148c",
     "new": "#b71c1c",
 }
+#: What the report says of media held by another agency: that, and nothing about them.
+HELD_HINT = (
+    "media held by another agency: ask through the hit notices (vigil hit list) whom to contact"
+)
 
 
 def write_report(
@@ -71,7 +76,7 @@ def render(
 
 
 def headline(report: TriageReport) -> list[tuple[str, int, float]]:
-    """The four classes as (label, media, percentage of media)."""
+    """The classes as (label, media, percentage of media)."""
     return [(CLASS_LABELS[name], report.classes[name], report.share(name)) for name in CLASSES]
 
 
@@ -112,6 +117,8 @@ def _text_lines(
     )
     yield ""
     yield from (f"{label:<26}{n:>10,}  {share:6.1f}%" for label, n, share in headline(report))
+    if report.classes["held_elsewhere"]:
+        yield HELD_HINT
     if report.low_quality_pictures or report.low_quality_frames:
         yield (
             f"not fuzzy-matched (PDQ quality < {PDQ.quality_floor}): "
@@ -222,6 +229,7 @@ def write_html(
             victim=_victim,
             errors=islice(errors, errors_shown),
             more_hint=_MORE,
+            held_hint=HELD_HINT,
             quality_floor=PDQ.quality_floor,
         )
     )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from vigil.sharing.policy import Viewer, check_seizure
 from vigil.store.models import IngestError, Media, Sighting
 
 
@@ -33,8 +34,10 @@ def _counts(session: Session, query: Select[str, int]) -> dict[str, int]:
     return {str(row[0]): int(row[1]) for row in session.execute(query)}
 
 
-def summarize_seizure(session: Session, seizure_id: int) -> SeizureSummary:
-    """Count what the store holds for one seizure."""
+def summarize_seizure(session: Session, viewer: Viewer, seizure_id: int) -> SeizureSummary:
+    """Count what the store holds for one seizure: NotVisibleError unless the viewer may
+    see it (hidden and missing alike)."""
+    check_seizure(session, viewer, seizure_id)
     in_seizure = Sighting.seizure_id == seizure_id
     sightings, size = session.execute(
         select(func.count(Sighting.id), func.coalesce(func.sum(Sighting.size), 0)).where(in_seizure)

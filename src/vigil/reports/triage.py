@@ -5,10 +5,14 @@ Every picture and video of the seizure lands in exactly one class, first that ap
 * **known exactly** — its md5, sha1 or sha256 is in a bank;
 * **known by near-duplicate** — its PDQ or vPDQ is within the radius of a bank entry;
 * **seen in other cases** — the same file, or a near-duplicate, was seen in another case;
+* **held by another agency** — none of the above that the viewer may see, but the file or a
+  near-duplicate is held by an agency under a level the viewer does not pass (a hit: the
+  report says so and nothing more; the hit notice says whom to contact);
 * **new** — none of these: the work of victim identification.
 
-Matches an investigator rejected do not count. Files that are neither pictures nor videos
-are counted apart and never classed.
+Everything is read as the viewer may see it: links through the one query for them, other
+cases only where their seizures are visible. Matches the viewer's agency rejected do not
+count. Files that are neither pictures nor videos are counted apart and never classed.
 """
 
 from __future__ import annotations
@@ -27,17 +31,19 @@ from vigil.matching.links import seizure_links
 from vigil.matching.matching import queries
 from vigil.matching.review import COUNTED
 from vigil.reports.summary import SeizureSummary, summarize_seizure
-from vigil.sharing.policy import Viewer
+from vigil.sharing.policy import Viewer, hidden_hits, seizure_condition
+from vigil.sharing.records import case_shown
 from vigil.signals import vpdq
 from vigil.signals.registry import EXACT as EXACT_SIGNALS
 from vigil.signals.registry import PDQ, VPDQ
 from vigil.store.models import Case, Media, Seizure, Sighting, utcnow
 
-CLASSES = ("known_exact", "known_near", "other_cases", "new")
+CLASSES = ("known_exact", "known_near", "other_cases", "held_elsewhere", "new")
 CLASS_LABELS = {
     "known_exact": "known exactly",
     "known_near": "known by near-duplicate",
     "other_cases": "seen in other cases",
+    "held_elsewhere": "held by another agency",
     "new": "new",
 }
 EXACT = frozenset(s.name for s in EXACT_SIGNALS)
@@ -140,16 +146,23 @@ def _first_paths(session: Session, seizure_id: int) -> dict[int, str]:
     return paths
 
 
-def _cases_of(session: Session, media_ids: Iterable[int], own_case: int) -> dict[int, set[str]]:
-    """For each media, the other cases it was seen in (by reference)."""
+def _cases_of(
+    session: Session, viewer: Viewer, media_ids: Iterable[int], own_case: int
+) -> dict[int, set[str]]:
+    """For each media, the other cases it was seen in (by reference), of the seizures the
+    viewer may see; sightings in hidden seizures are hits, not cases."""
     ids = sorted(set(media_ids))
     cases: dict[int, set[str]] = defaultdict(set)
     for start in range(0, len(ids), 500):
         rows = session.execute(
-            select(Sighting.media_id, Case.reference)
+            select(Sighting.media_id, case_shown(viewer))
             .join(Seizure, Sighting.seizure_id == Seizure.id)
             .join(Case, Seizure.case_id == Case.id)
-            .where(Sighting.media_id.in_(ids[start : start + 500]), Case.id != own_case)
+            .where(
+                Sighting.media_id.in_(ids[start : start + 500]),
+                Case.id != own_case,
+                seizure_condition(viewer),
+            )
         )
         for media_id, reference in rows:
             cases[media_id].add(reference)
@@ -185,7 +198,8 @@ def _low_quality(session: Session, seizure_id: int) -> tuple[int, int]:
 
 def build_report(session: Session, seizure: Seizure, viewer: Viewer) -> TriageReport:
     """Read the seizure's media and matches back from the store and class them, as the
-    viewer may see them (the caller has checked that the viewer may see the seizure)."""
+    viewer may see them: NotVisibleError unless the viewer may see the seizure."""
+    summary = summarize_seizure(session, viewer, seizure.id)
     media = _media_of(session, seizure.id)
     ids = [m.id for m in media]
     # The same links `vigil match list` shows, whichever side found them.
@@ -193,7 +207,9 @@ def build_report(session: Session, seizure: Seizure, viewer: Viewer) -> TriageRe
     links = [
         (link.media_id, link.other_media_id) for link in found if link.other_media_id is not None
     ]
-    other_cases = _cases_of(session, ids + [partner for _, partner in links], seizure.case_id)
+    other_cases = _cases_of(
+        session, viewer, ids + [partner for _, partner in links], seizure.case_id
+    )
     seen_elsewhere: dict[int, set[str]] = {
         i: set(other_cases[i]) for i in ids if other_cases.get(i)
     }
@@ -222,6 +238,7 @@ def build_report(session: Session, seizure: Seizure, viewer: Viewer) -> TriageRe
             series_media[entry.series].add(link.media_id)
             series_victim[entry.series].append(entry.victim_identified)
             series_banks[entry.series].add(bank.name)
+    held = {hit.media_id for hit in hidden_hits(session, viewer, seizure.id)}
     classes = Counter[str]()
     new_ids = []
     for media_id in ids:
@@ -231,6 +248,8 @@ def build_report(session: Session, seizure: Seizure, viewer: Viewer) -> TriageRe
             classes["known_near"] += 1
         elif media_id in seen_elsewhere:
             classes["other_cases"] += 1
+        elif media_id in held:
+            classes["held_elsewhere"] += 1
         else:
             classes["new"] += 1
             new_ids.append(media_id)
@@ -239,10 +258,10 @@ def build_report(session: Session, seizure: Seizure, viewer: Viewer) -> TriageRe
     low_pictures, low_frames = _low_quality(session, seizure.id)
     elsewhere = Counter(case for cases in seen_elsewhere.values() for case in cases)
     return TriageReport(
-        case=seizure.case.reference,
+        case=session.scalar(select(case_shown(viewer)).where(Case.id == seizure.case_id)) or "",
         seizure=seizure.name,
         generated_at=utcnow(),
-        summary=summarize_seizure(session, seizure.id),
+        summary=summary,
         media=len(media),
         classes={name: classes[name] for name in CLASSES},
         by_category={k: len(v) for k, v in sorted(by_category.items())},

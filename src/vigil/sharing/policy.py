@@ -352,6 +352,11 @@ def check_match(session: Session, viewer: Viewer, match_id: int) -> None:
     )
 
 
+def owns(viewer: Viewer, owner_agency_id: int) -> bool:
+    """Whether the viewer's agency owns the record (of several of one name, its own first)."""
+    return owner_agency_id == viewer.agency_id
+
+
 def check_owner(viewer: Viewer, owner_agency_id: int, what: str) -> None:
     """ForbiddenError unless the viewer's agency owns the record (to change it or share it)."""
     if owner_agency_id != viewer.agency_id:

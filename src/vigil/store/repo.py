@@ -47,28 +47,3 @@ def seizure_by_name(session: Session, case: Case, name: str) -> Seizure:
 
 class NotFoundError(LookupError):
     """What a user asked for does not exist; the message says what does."""
-
-
-def find_seizure(session: Session, name: str, case_reference: str | None = None) -> Seizure:
-    """The seizure called ``name`` (in the case ``case_reference`` when given).
-
-    NotFoundError when there is none, or when the name is used in several cases and no case
-    was given to tell them apart.
-    """
-    query = select(Seizure).join(Case).where(Seizure.name == name)
-    if case_reference is not None:
-        query = query.where(Case.reference == case_reference)
-    found = list(session.scalars(query))
-    if len(found) == 1:
-        return found[0]
-    if found:
-        cases = ", ".join(sorted(s.case.reference for s in found))
-        raise NotFoundError(f"seizure {name!r} exists in several cases ({cases}): give --case")
-    where = f" in case {case_reference!r}" if case_reference else ""
-    known = ", ".join(
-        f"{reference}/{seizure}"
-        for reference, seizure in session.execute(
-            select(Case.reference, Seizure.name).join(Seizure.case).order_by(Case.reference)
-        )
-    )
-    raise NotFoundError(f"no seizure {name!r}{where} (seizures: {known or 'none yet'})")

@@ -1,0 +1,203 @@
+"""Who besides its owner may see a case, a seizure or a bank: its level and named agencies.
+
+Only the owning agency changes a record's level, with the permission to write. Agencies
+named on a record are share grants of reason ``named`` (:func:`vigil.sharing.policy.grant`);
+naming a new list removes the grants of agencies no longer named. Every change is one event
+in the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from vigil.sharing.audit import Action, bank_object, record, seizure_object
+from vigil.sharing.policy import (
+    NotVisibleError,
+    Permission,
+    Viewer,
+    check_bank,
+    check_case,
+    check_owner,
+    check_seizure,
+    grant,
+    owns,
+    require,
+)
+from vigil.store.models import (
+    Agency,
+    Bank,
+    Case,
+    GrantReason,
+    Level,
+    RecordType,
+    Seizure,
+    ShareGrant,
+)
+
+#: The records whose level can be set (media and matches follow them).
+SHAREABLE = (RecordType.CASE, RecordType.SEIZURE, RecordType.BANK)
+
+Shared = Case | Seizure | Bank
+
+
+class DisseminationError(ValueError):
+    """The level or the agencies asked for cannot be set; the message says why."""
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """A record's owner, level and the agencies named on it (by code)."""
+
+    record_type: RecordType
+    name: str
+    owner: str
+    level: Level
+    named: list[str]
+
+
+def _record(session: Session, record_type: RecordType, record_id: int) -> Shared:
+    found: Shared | None
+    if record_type is RecordType.CASE:
+        found = session.get(Case, record_id)
+    elif record_type is RecordType.SEIZURE:
+        found = session.get(Seizure, record_id)
+    else:
+        found = session.get(Bank, record_id)
+    if found is None:
+        raise NotVisibleError(f"no {record_type.value} with id {record_id}")
+    return found
+
+
+def _check_visible(session: Session, viewer: Viewer, record_type: RecordType, ident: int) -> None:
+    check = {RecordType.CASE: check_case, RecordType.SEIZURE: check_seizure}.get(
+        record_type, check_bank
+    )
+    check(session, viewer, ident)
+
+
+def _object(found: Shared) -> str:
+    """How the audit trail names the record."""
+    if isinstance(found, Seizure):
+        return seizure_object(found.case.reference, found.name)
+    if isinstance(found, Bank):
+        return bank_object(found.name)
+    return f"case:{found.reference}"
+
+
+def _agency_ids(session: Session, viewer: Viewer, codes: Sequence[str]) -> dict[str, int]:
+    """The ids of the agencies ``codes`` name; DisseminationError for an unknown code."""
+    ids: dict[str, int] = {}
+    for code in dict.fromkeys(c.strip() for c in codes):
+        agency_id = session.scalar(select(Agency.id).where(Agency.code == code))
+        if agency_id is None:
+            raise DisseminationError(f"--with: no agency {code!r} (see `vigil agency list`)")
+        if owns(viewer, agency_id):
+            raise DisseminationError(f"--with: {code} owns the record; name other agencies")
+        ids[code] = agency_id
+    return ids
+
+
+def _named(session: Session, record_type: RecordType, record_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(Agency.code)
+            .join(ShareGrant, ShareGrant.agency_id == Agency.id)
+            .where(
+                ShareGrant.record_type == record_type.value,
+                ShareGrant.record_id == record_id,
+                ShareGrant.reason == GrantReason.NAMED.value,
+            )
+            .order_by(Agency.code)
+        )
+    )
+
+
+def apply_level(
+    session: Session,
+    viewer: Viewer,
+    record_type: RecordType,
+    found: Shared,
+    level: Level,
+    agencies: Sequence[str] = (),
+) -> Sharing:
+    """Set the level of ``found`` (a record the viewer's agency owns) and its named
+    agencies, and record the change; used by :func:`set_level` and when a record is made.
+    """
+    require(viewer, Permission.WRITE)
+    check_owner(viewer, found.agency_id, f"{record_type.value} {_name(found)!r}")
+    level = Level(level)
+    if level is Level.NAMED and not agencies:
+        raise DisseminationError("--level named needs the agencies: --with CODE (repeatable)")
+    if level is not Level.NAMED and agencies:
+        raise DisseminationError(f"--with names agencies for --level named, not {level.value}")
+    named = _agency_ids(session, viewer, agencies)
+    before = _named(session, record_type, found.id)
+    stale = delete(ShareGrant).where(
+        ShareGrant.record_type == record_type.value,
+        ShareGrant.record_id == found.id,
+        ShareGrant.reason == GrantReason.NAMED.value,
+        ShareGrant.agency_id.not_in(list(named.values())),
+    )
+    session.execute(stale, execution_options={"synchronize_session": False})
+    for agency_id in named.values():
+        grant(session, record_type, found.id, agency_id, GrantReason.NAMED, viewer.actor.user)
+    previous = found.dissemination
+    found.dissemination = level.value
+    session.flush()
+    details = {
+        "record": record_type.value,
+        "level": level.value,
+        "previous_level": previous,
+        "named": sorted(named),
+        "previously_named": before,
+    }
+    record(session, Action.SHARE_CHANGE, _object(found), details, viewer.actor)
+    return sharing_of(session, viewer, record_type, found.id)
+
+
+def set_level(
+    session: Session,
+    viewer: Viewer,
+    record_type: RecordType,
+    record_id: int,
+    level: Level,
+    agencies: Sequence[str] = (),
+) -> Sharing:
+    """Let ``level`` decide who may see the record (``agencies``, by code, for ``named``).
+
+    NotVisibleError for a record the viewer may not see (or that does not exist);
+    ForbiddenError unless the viewer's agency owns it and the viewer may write.
+    """
+    record_type = RecordType(record_type)
+    if record_type not in SHAREABLE:
+        raise DisseminationError(f"the level of a {record_type.value} follows its records")
+    _check_visible(session, viewer, record_type, record_id)
+    found = _record(session, record_type, record_id)
+    return apply_level(session, viewer, record_type, found, level, agencies)
+
+
+def sharing_of(
+    session: Session, viewer: Viewer, record_type: RecordType, record_id: int
+) -> Sharing:
+    """The record's owner, level and named agencies: NotVisibleError unless visible.
+
+    The named agencies are shown to the owner only; others learn the level.
+    """
+    record_type = RecordType(record_type)
+    _check_visible(session, viewer, record_type, record_id)
+    found = _record(session, record_type, record_id)
+    owner = session.scalar(select(Agency.code).where(Agency.id == found.agency_id)) or ""
+    named = _named(session, record_type, found.id) if owns(viewer, found.agency_id) else []
+    return Sharing(record_type, _name(found), owner, Level(found.dissemination), named)
+
+
+def _name(found: Shared) -> str:
+    if isinstance(found, Seizure):
+        return f"{found.case.reference}/{found.name}"
+    if isinstance(found, Bank):
+        return found.name
+    return found.reference

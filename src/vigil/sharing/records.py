@@ -1,0 +1,126 @@
+"""Finding records by the names users type — a case's reference, a seizure's name, a bank's
+name — among those the viewer may see.
+
+A record the viewer may not see is answered exactly as one that does not exist, and the
+lists of "what exists" that such answers give name only visible records.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, case, literal, select
+from sqlalchemy.orm import Session
+
+from vigil.sharing.policy import (
+    NotVisibleError,
+    Viewer,
+    bank_condition,
+    case_condition,
+    owns,
+    seizure_condition,
+)
+from vigil.store.models import Agency, Bank, Case, Seizure
+from vigil.store.repo import NotFoundError
+
+#: How a case the viewer may not see is named beside a seizure it may see.
+UNSHARED_CASE = "a case not shared"
+
+
+def case_shown(viewer: Viewer) -> ColumnElement[str]:
+    """A case's reference where the viewer may see the case, else :data:`UNSHARED_CASE`.
+
+    A seizure may be shared wider than its case: its case is then not named.
+    """
+    return case((case_condition(viewer), Case.reference), else_=literal(UNSHARED_CASE))
+
+
+def _prefer_own(viewer: Viewer, found: list[Seizure]) -> list[Seizure]:
+    """Of several records of the same name, the viewer's agency's own when it has one."""
+    own = [s for s in found if owns(viewer, s.agency_id)]
+    return own if len(own) == 1 else found
+
+
+def find_seizure(
+    session: Session, viewer: Viewer, name: str, case_reference: str | None = None
+) -> Seizure:
+    """The visible seizure called ``name`` (in the case ``case_reference`` when given).
+
+    Of several, the viewer's agency's own is taken. NotVisibleError when there is none the
+    viewer may see (its message lists the seizures the viewer may see); NotFoundError when
+    the name is in several visible cases and no case was given to tell them apart.
+    """
+    query = (
+        select(Seizure)
+        .join(Case, Seizure.case_id == Case.id)
+        .where(Seizure.name == name, seizure_condition(viewer))
+    )
+    if case_reference is not None:
+        query = query.where(Case.reference == case_reference, case_condition(viewer))
+    found = _prefer_own(viewer, list(session.scalars(query.order_by(Seizure.id))))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        where = ", ".join(sorted(_case_named(session, viewer, s) for s in found))
+        raise NotFoundError(f"seizure {name!r} exists in several cases ({where}): give --case")
+    where = f" in case {case_reference!r}" if case_reference else ""
+    known = ", ".join(
+        f"{reference}/{seizure}"
+        for reference, seizure in session.execute(
+            select(case_shown(viewer), Seizure.name)
+            .join(Case, Seizure.case_id == Case.id)
+            .where(seizure_condition(viewer))
+            .order_by(Case.reference, Seizure.name)
+        )
+    )
+    raise NotVisibleError(f"no seizure {name!r}{where} (seizures: {known or 'none yet'})")
+
+
+def _case_named(session: Session, viewer: Viewer, seizure: Seizure) -> str:
+    reference = session.scalar(select(case_shown(viewer)).where(Case.id == seizure.case_id))
+    owner = session.scalar(select(Agency.code).where(Agency.id == seizure.agency_id))
+    return f"{reference} of {owner}"
+
+
+def find_case(session: Session, viewer: Viewer, reference: str) -> Case:
+    """The visible case ``reference`` (the viewer's agency's own when several agencies use
+    the reference); NotVisibleError naming the visible cases when there is none."""
+    found = list(
+        session.scalars(
+            select(Case)
+            .where(Case.reference == reference, case_condition(viewer))
+            .order_by(Case.id)
+        )
+    )
+    own = [c for c in found if owns(viewer, c.agency_id)]
+    if own or len(found) == 1:
+        return (own or found)[0]
+    if found:
+        owners = ", ".join(sorted(c.agency.code for c in found))
+        raise NotFoundError(f"case {reference!r} is used by several agencies ({owners})")
+    known = ", ".join(
+        session.scalars(
+            select(Case.reference).where(case_condition(viewer)).order_by(Case.reference)
+        )
+    )
+    raise NotVisibleError(f"no case {reference!r} (cases: {known or 'none yet'})")
+
+
+def find_bank(session: Session, viewer: Viewer, name: str) -> Bank | None:
+    """The bank called ``name`` if the viewer may see it, else None (hidden or missing)."""
+    return session.scalar(select(Bank).where(Bank.name == name, bank_condition(viewer)))
+
+
+def bank_named(session: Session, viewer: Viewer, name: str) -> Bank:
+    """The bank called ``name`` if the viewer may see it; NotVisibleError naming the banks
+    the viewer may see otherwise (hidden and missing alike)."""
+    bank = find_bank(session, viewer, name)
+    if bank is None:
+        known = ", ".join(visible_bank_names(session, viewer)) or "none yet"
+        raise NotVisibleError(f"no bank named {name!r} (banks: {known})")
+    return bank
+
+
+def visible_bank_names(session: Session, viewer: Viewer) -> list[str]:
+    """The names of the banks the viewer may see, sorted."""
+    return list(
+        session.scalars(select(Bank.name).where(bank_condition(viewer)).order_by(Bank.name))
+    )
