@@ -7,22 +7,22 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from vigil.cli.common import DatabaseUrl, DataDir, out, print_json, shown, user_session
+from vigil.cli.common import (
+    AgencyCode,
+    DatabaseUrl,
+    DataDir,
+    acting,
+    out,
+    print_json,
+    shown,
+    user_session,
+)
 from vigil.store.repo import DEFAULT_AGENCY_CODE
 
 hit_app = typer.Typer(
     help="Hit notices: another agency holds data that yours touched (never what).",
     no_args_is_help=True,
 )
-
-Agency = Annotated[
-    str,
-    typer.Option(
-        "--agency",
-        envvar="VIGIL_AGENCY",
-        help="Code of the agency to act for: its own notices only.",
-    ),
-]
 
 
 def _about(subject: dict[str, Any]) -> str:
@@ -62,7 +62,7 @@ def _block(notice: dict[str, Any]) -> Text:
 
 @hit_app.command("list")
 def list_(
-    agency: Agency = DEFAULT_AGENCY_CODE,
+    agency: AgencyCode = DEFAULT_AGENCY_CODE,
     open_only: Annotated[
         bool, typer.Option("--open", help="Only the notices not yet acknowledged.")
     ] = False,
@@ -71,12 +71,11 @@ def list_(
     database_url: DatabaseUrl = None,
 ) -> None:
     """List the agency's hit notices, newest first: whom to contact, never what was hit."""
-    from vigil.sharing.actor import local_actor
     from vigil.sharing.hits import list_notices, notice_json
-    from vigil.sharing.policy import PolicyError, resolve
+    from vigil.sharing.policy import resolve
 
-    with user_session(data_dir, database_url, PolicyError) as session:
-        viewer = resolve(session, local_actor(agency.strip().upper()))
+    with user_session(data_dir, database_url) as session:
+        viewer = resolve(session, acting(agency))
         notices = [notice_json(session, n) for n in list_notices(session, viewer, open_only)]
     if as_json:
         print_json(notices)
@@ -91,17 +90,16 @@ def list_(
 @hit_app.command("ack")
 def ack(
     reference: Annotated[str, typer.Argument(help="Reference of the notice (HIT-...).")],
-    agency: Agency = DEFAULT_AGENCY_CODE,
+    agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Acknowledge a hit notice of the agency (recorded in the audit trail)."""
-    from vigil.sharing.actor import local_actor
     from vigil.sharing.hits import acknowledge
-    from vigil.sharing.policy import PolicyError, resolve
+    from vigil.sharing.policy import resolve
 
-    with user_session(data_dir, database_url, PolicyError) as session:
-        viewer = resolve(session, local_actor(agency.strip().upper()))
+    with user_session(data_dir, database_url) as session:
+        viewer = resolve(session, acting(agency))
         notice = acknowledge(session, viewer, reference)
         done = notice.reference
     out.print(f"hit notice {done} acknowledged", highlight=False)
