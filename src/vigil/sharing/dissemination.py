@@ -27,6 +27,7 @@ from vigil.sharing.policy import (
     owns,
     require,
 )
+from vigil.sharing.records import case_shown
 from vigil.store.models import (
     Agency,
     Bank,
@@ -192,7 +193,12 @@ def sharing_of(
     found = _record(session, record_type, record_id)
     owner = session.scalar(select(Agency.code).where(Agency.id == found.agency_id)) or ""
     named = _named(session, record_type, found.id) if owns(viewer, found.agency_id) else []
-    return Sharing(record_type, _name(found), owner, Level(found.dissemination), named)
+    name = _name(found)
+    if isinstance(found, Seizure):
+        # A seizure may be shared wider than its case: the case is then not named.
+        case = session.scalar(select(case_shown(viewer)).where(Case.id == found.case_id))
+        name = f"{case}/{found.name}"
+    return Sharing(record_type, name, owner, Level(found.dissemination), named)
 
 
 def _name(found: Shared) -> str:
