@@ -92,6 +92,12 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _client(args: tuple[str, str, str, list[str], int, float]) -> tuple[int, list[float]]:
     """One client process: asks until ``seconds`` pass; returns hashes asked and latencies."""
     base, token, mode, hashes, batch, seconds = args
@@ -184,13 +190,18 @@ def main() -> None:
             ).json()
             assert check["results"][0]["match"], check
             for mode, batch in (("single", 1), ("batch", options.batch)):
+                cpu = _cpu_seconds(server.pid)
                 figures = _measure(
                     base, token, mode, known, options.clients, batch, options.seconds
                 )
+                # On a shared machine the clients' rate depends on everyone's load; the
+                # server's own CPU time per request says what one core can serve.
+                cpu_ms = (_cpu_seconds(server.pid) - cpu) / figures["requests"] * 1000
                 print(
                     f"{mode}: {figures['per_second']:,.0f} hashes/s over "
                     f"{figures['requests']:,.0f} requests, p50 {figures['p50_ms']:.1f} ms, "
-                    f"p99 {figures['p99_ms']:.1f} ms",
+                    f"p99 {figures['p99_ms']:.1f} ms; server CPU {cpu_ms:.2f} ms a request "
+                    f"({1000 / cpu_ms * batch:,.0f} hashes/s a core)",
                     flush=True,
                 )
             print(f"server RSS {_rss_mb(server.pid):.0f} MB", flush=True)
@@ -214,7 +225,11 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(30)
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
+    load = os.getloadavg()[0]
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"load average {load:.1f} at the end"
+    )
 
 
 if __name__ == "__main__":

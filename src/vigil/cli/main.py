@@ -219,8 +219,18 @@ def serve(
     from vigil.web.app import create_app
 
     store = open_store(data_dir, database_url)
+    web = create_app(store)
+    # The lookup service holds every bank in memory: filled now, then followed every second.
+    stop_lookup = web.state.lookup.start()
+    out.print(
+        f"Lookup service: {len(web.state.lookup.service):,} bank entries in memory",
+        highlight=False,
+    )
     out.print(f"Vigil web UI on http://{host}:{port}/ (Ctrl-C to stop)", highlight=False)
-    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(web, host=host, port=port, log_level="warning")
+    finally:
+        stop_lookup()
 
 
 def main() -> None:
