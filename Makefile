@@ -23,10 +23,13 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "chromium missing and not root: browser tests will skip"; fi
 
+# The demo: two agencies (DEMO-A, an NCB; DEMO-B, a specialised unit) with one user each, whose
+# random passwords are made and printed now (demo only); DEMO-A holds the bank and the seizure.
 run: $(BIN)/vigil
 	$(BIN)/vigil demo build $(DEMO_DIR) --bank $(DEMO_DIR)-bank.json
-	$(BIN)/vigil bank import $(DEMO_DIR)-bank.json --bank demo-known --create --data-dir $(DATA_DIR)
-	$(BIN)/vigil ingest $(DEMO_DIR) --case DEMO-1 --seizure demo-phone --data-dir $(DATA_DIR)
+	$(BIN)/vigil demo users --reset --data-dir $(DATA_DIR)
+	$(BIN)/vigil bank import $(DEMO_DIR)-bank.json --bank demo-known --create --agency DEMO-A --data-dir $(DATA_DIR)
+	$(BIN)/vigil ingest $(DEMO_DIR) --case DEMO-1 --seizure demo-phone --agency DEMO-A --data-dir $(DATA_DIR)
 	$(BIN)/vigil serve --data-dir $(DATA_DIR)
 
 test: $(BIN)/vigil system-deps

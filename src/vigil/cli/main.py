@@ -204,6 +204,35 @@ def demo_build(
     out.print(f"demo hash bank written to {bank}", highlight=False)
 
 
+@demo_app.command("users")
+def demo_users(
+    reset: Annotated[
+        bool,
+        typer.Option("--reset", help="Give existing demo users new passwords instead of failing."),
+    ] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create the demo agencies DEMO-A and DEMO-B with one user each; print their logins.
+
+    The passwords are random, made now and shown only here (demo only).
+    """
+    from vigil.demo.users import DemoUsersExistError, create_demo_users
+
+    store = open_store(data_dir, database_url)
+    try:
+        with store.session() as session:
+            logins = create_demo_users(session, acting(DEFAULT_AGENCY_CODE), reset)
+    except DemoUsersExistError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+    out.print("Demo logins (demo only; random passwords made now, shown once):", highlight=False)
+    for login in logins:
+        out.print(f"  {login.agency}: {login.username} / {login.password}", highlight=False)
+    out.print("Log in at the address `vigil serve` prints (…/login).", highlight=False)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(envvar="VIGIL_HOST", help="Address to listen on.")] = (
