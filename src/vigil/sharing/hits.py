@@ -5,7 +5,8 @@ pass (``vigil.sharing.policy.hidden_hits``), each side gets a notice, the two sh
 reference: B's (side ``seeker``) names A's agency and whom to contact — A's NCB, else A
 itself, else the central unit; A's mirror (side ``holder``) names B's agency, B's case
 reference and B's contact. Neither says which media, how many, which series, category,
-path or hash: one pair per (B's seizure, A's record), however many media hit.
+path or hash: B has one notice per (its seizure, A's agency), however many media and
+however many of A's records hit; A has one per (B's seizure, its own record).
 
 Raising is idempotent (the table is unique on recipient, subject and counterpart): running
 it again after every ingest or match run adds only pairs that are new.
@@ -129,38 +130,59 @@ def _pairs(session: Session, seizure: Seizure, hits: Iterable[HiddenHit]) -> lis
     ]
 
 
-def _raise_pair(session: Session, pair: _Pair) -> list[HitNotice]:
-    """The seeker's notice and the holder's mirror, unless they exist already."""
-    seizure = pair.seizure
-    own = seizure_subject(seizure.id)
-    found = session.scalar(
-        select(HitNotice.id).where(
-            HitNotice.agency_id == seizure.agency_id,
-            HitNotice.subject == own,
-            HitNotice.counterpart_agency_id == pair.holder.id,
-            HitNotice.counterpart_subject == pair.holder_subject,
+def agency_subject(agency_id: int) -> str:
+    """How a seeker's notice names what it hit: the holding agency, not any of its records."""
+    return f"agency:{agency_id}"
+
+
+def _existing(
+    session: Session, agency_id: int, subject: str, counterpart: int, other: str
+) -> HitNotice | None:
+    return session.scalar(
+        select(HitNotice).where(
+            HitNotice.agency_id == agency_id,
+            HitNotice.subject == subject,
+            HitNotice.counterpart_agency_id == counterpart,
+            HitNotice.counterpart_subject == other,
         )
     )
-    if found is not None:
+
+
+def _raise_pair(session: Session, pair: _Pair) -> list[HitNotice]:
+    """The seeker's notice (one per holding agency) and the holder's mirror for this record,
+    unless they exist already.
+
+    The seeker learns only *that* the holder holds something: however many of the holder's
+    records its seizure touched, it has one notice per holding agency, so not even the
+    number of records crosses. The holder gets one mirror per record of its own, all
+    sharing the seeker's reference.
+    """
+    seizure = pair.seizure
+    own = seizure_subject(seizure.id)
+    holder = pair.holder
+    if _existing(session, holder.id, pair.holder_subject, seizure.agency_id, own) is not None:
         return []
-    seeker_agency = session.get_one(Agency, seizure.agency_id)
-    reference = _new_reference(session)
     now = utcnow()
-    notices = [
-        HitNotice(
-            reference=reference,
+    created: list[HitNotice] = []
+    seeker = _existing(session, seizure.agency_id, own, holder.id, agency_subject(holder.id))
+    if seeker is None:
+        seeker = HitNotice(
+            reference=_new_reference(session),
             agency_id=seizure.agency_id,
             side=SEEKER,
             subject=own,
-            counterpart_agency_id=pair.holder.id,
-            counterpart_subject=pair.holder_subject,
+            counterpart_agency_id=holder.id,
+            counterpart_subject=agency_subject(holder.id),
             counterpart_reference=None,
-            contact=routed_contact(session, pair.holder),
+            contact=routed_contact(session, holder),
             created_at=now,
-        ),
+        )
+        created.append(seeker)
+    seeker_agency = session.get_one(Agency, seizure.agency_id)
+    created.append(
         HitNotice(
-            reference=reference,
-            agency_id=pair.holder.id,
+            reference=seeker.reference,
+            agency_id=holder.id,
             side=HOLDER,
             subject=pair.holder_subject,
             counterpart_agency_id=seizure.agency_id,
@@ -168,11 +190,11 @@ def _raise_pair(session: Session, pair: _Pair) -> list[HitNotice]:
             counterpart_reference=seizure.case.reference,
             contact=_direct_contact(session, seeker_agency),
             created_at=now,
-        ),
-    ]
-    session.add_all(notices)
+        )
+    )
+    session.add_all(created)
     session.flush()
-    return notices
+    return created
 
 
 def _raise_for_seizure(
