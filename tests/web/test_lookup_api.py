@@ -164,3 +164,18 @@ def test_rate_limit_and_audit(store: Store, served: Served) -> None:
     assert event.user_name == "platform-bot"
     assert '"requests":2' in event.details
     assert served.named[0] not in event.details
+
+
+def test_the_app_serves_the_lookup_routes(store: Store, served: Served) -> None:
+    from vigil.web.app import create_app
+
+    app = create_app(store)
+    app.state.lookup.refresh()
+    with TestClient(app) as client:
+        response = client.get(
+            "/m/raw_lookup",
+            params={"signal_type": "pdq", "signal": served.named[0]},
+            headers={"Authorization": f"Bearer {served.token}"},
+        )
+    assert response.status_code == 200, response.text
+    assert len(response.json()["matches"]) == 1
