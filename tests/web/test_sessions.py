@@ -194,3 +194,20 @@ def test_tokens_are_refused_when_revoked_or_scoped_out(network: Network) -> None
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "unauthenticated"
     assert client.get("/api/me", headers={"Authorization": "Basic eDp5"}).status_code == 401
+
+
+def test_a_post_from_another_site_is_refused(network: Network) -> None:
+    client = TestClient(create_app(network.store), base_url=BASE_URL)
+    form = {"username": ANALYST, "password": PASSWORD}
+    # Another site's login form would log the victim into the attacker's account.
+    forged = client.post("/login", data=form, headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 403
+    assert forged.json()["error"]["field"] == "origin"
+    assert SESSION_COOKIE not in forged.cookies
+    secret = login(client, ANALYST)
+    csrf = {CSRF_HEADER: csrf_of(network, secret)}
+    body = {"name": "mine", "scopes": ["read"]}
+    cross = client.post("/api/tokens", json=body, headers={**csrf, "Sec-Fetch-Site": "same-site"})
+    assert cross.status_code == 403
+    same = client.post("/api/tokens", json=body, headers={**csrf, "Origin": BASE_URL})
+    assert same.status_code == 201

@@ -20,6 +20,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 from sqlalchemy import select, update
@@ -203,6 +204,30 @@ def identify(request: Request) -> Principal | None:
 async def identify_async(request: Request) -> Principal | None:
     """:func:`identify`, off the event loop (it reads the database)."""
     return await run_in_threadpool(identify, request)
+
+
+def require_same_origin(request: Request) -> None:
+    """403 for a state-changing browser request sent from another site's page.
+
+    Browsers say where a request comes from: ``Sec-Fetch-Site`` (``same-origin``, or
+    ``none`` when typed by the user), else the ``Origin`` of the page (``null`` under this
+    app's no-referrer policy, so only another site's origin is refused by it). A program
+    that sends neither is let through (a cookie session still needs its CSRF token). This
+    also stops a login form on another site from logging the victim into the attacker's
+    account.
+    """
+    if request.method in SAFE_METHODS:
+        return
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        if site.lower() not in {"same-origin", "none"}:
+            raise ApiError(403, f"origin: a {site[:20]} request", "origin", code="csrf")
+        return
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return
+    if urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower():
+        raise ApiError(403, f"origin: {origin[:100]!r} is another site", "origin", code="csrf")
 
 
 async def require_csrf(request: Request, principal: Principal) -> None:

@@ -30,7 +30,13 @@ from starlette.routing import BaseRoute, Mount
 
 from vigil.sharing.policy import SCOPE_PERMISSIONS, Permission, oversees_network
 from vigil.store.models import Scope
-from vigil.web.auth import SESSION_COOKIE, Principal, identify_async, require_csrf
+from vigil.web.auth import (
+    SESSION_COOKIE,
+    Principal,
+    identify_async,
+    require_csrf,
+    require_same_origin,
+)
 from vigil.web.errors import ApiError, UnauthenticatedError
 
 
@@ -95,6 +101,8 @@ class Guard:
     ) -> Principal | None:
         rule = self.rule
         principal = await identify_async(request)
+        if rule.public or (principal is not None and principal.session_id is not None):
+            require_same_origin(request)
         if rule.public:
             return principal
         if principal is None:
