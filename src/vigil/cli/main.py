@@ -246,9 +246,14 @@ def serve(
     import uvicorn
 
     from vigil.web.app import create_app
+    from vigil.web.config import ConfigError, WebConfig
 
+    try:
+        config = WebConfig.from_env()
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
     store = open_store(data_dir, database_url)
-    web = create_app(store)
+    web = create_app(store, config)
     # The lookup service holds every bank in memory: filled now, then followed every second.
     stop_lookup = web.state.lookup.start()
     out.print(
