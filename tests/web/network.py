@@ -2,10 +2,12 @@
 dissemination, and ways in (a browser session, a token) for any of those users.
 
 - ``NCB-FR`` (an NCB): the callers' own agency; one user per role, a target user, and
-  ``robot`` (every role) whose tokens the matrix uses. Its case, seizure and run: level owner.
-- ``NCB-BR`` (another NCB): a seizure shared with every member (level all) and a restricted
-  one (level owner) whose names and paths are :attr:`Network.restricted_markers`.
-- ``PARTNER-X`` (a partner): one user, and a run of its own.
+  ``robot`` (every role) whose tokens the matrix uses. Its case, seizure, run and bank:
+  level owner.
+- ``NCB-BR`` (another NCB): a case, seizure, run and bank shared with every member (level
+  all) and a restricted set (level owner) whose names and paths are
+  :attr:`Network.restricted_markers`.
+- ``PARTNER-X`` (a partner): one user, and records of its own.
 - ``CU`` (the central unit): one admin.
 
 Records are added with the ORM (not the domain functions): their names then appear in no
@@ -22,6 +24,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from vigil.banks.catalog import DEFAULT_CATEGORY_SCHEME
 from vigil.sharing.accounts import create_user, find_user
 from vigil.sharing.agencies import create_agency, find_agency
 from vigil.sharing.errors import AccountError
@@ -30,6 +33,7 @@ from vigil.store.db import Store
 from vigil.store.models import (
     Agency,
     AgencyKind,
+    Bank,
     Case,
     IngestRun,
     Level,
@@ -54,6 +58,7 @@ class Records:
     case_id: int
     seizure_id: int
     run_id: int
+    bank_id: int
     texts: tuple[str, ...]
 
 
@@ -111,8 +116,17 @@ def _records(session: Session, agency: Agency, label: str, level: Level) -> Reco
         workers=1,
     )
     session.add(run)
+    bank = Bank(
+        name=f"{label}-bank-{tag}",
+        agency_id=agency.id,
+        source=f"{label}-source-{tag}",
+        dissemination=level.value,
+        category_scheme=DEFAULT_CATEGORY_SCHEME,
+    )
+    session.add(bank)
     session.flush()
-    return Records(case.id, seizure.id, run.id, (case.reference, seizure.name, run.root_path))
+    texts = (case.reference, seizure.name, run.root_path, bank.name, str(bank.source))
+    return Records(case.id, seizure.id, run.id, bank.id, texts)
 
 
 def _user(session: Session, agency: Agency, username: str, roles: list[Role]) -> None:
