@@ -17,6 +17,7 @@ from vigil.web.auth import Principal
 from vigil.web.config import WebConfig
 from vigil.web.rules import allow
 from vigil.web.security import CONTENT_SECURITY_POLICY
+from vigil.web.templating import STATIC_DIR
 
 SECURITY_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
@@ -179,3 +180,10 @@ def test_hidden_and_missing_runs_are_told_alike(network: Network, path: str) -> 
     assert response.status_code == 404
     number = url.rsplit("/", 1)[1]
     assert response.json()["error"]["message"] == f"run_id: no ingest run {number}"
+
+
+def test_the_static_folder_holds_only_styles_and_scripts() -> None:
+    # No route serves media: the one folder served as files is the pages' own.
+    served = [path for path in STATIC_DIR.rglob("*") if path.is_file()]
+    assert served
+    assert {path.suffix for path in served} <= {".css", ".js"}
