@@ -365,7 +365,7 @@ class LookupService:
             self._count += segment.size
             self._id_sum += int(segment.entry_ids.sum())
         self._imports, self._banks = complete, banks
-        if self._needs_rebuild(session):
+        if self._needs_rebuild(session, check_store=dropped > 0):
             outcome = self._rebuild(session)
             return RefreshOutcome(outcome.added, dropped + outcome.dropped, rebuilt=True)
         return RefreshOutcome(added=builder.size, dropped=dropped)
@@ -388,11 +388,18 @@ class LookupService:
                 dropped += count
         return dropped
 
-    def _needs_rebuild(self, session: Session) -> bool:
-        """Too many segments or dead entries, or the store holds other entries than these."""
+    def _needs_rebuild(self, session: Session, check_store: bool) -> bool:
+        """Too many segments or dead entries; or, with ``check_store``, the store holds other
+        entries than these.
+
+        The check reads every entry (seconds at ten million), so it runs only after a
+        deletion: additions are read by id and import, and cannot be missed.
+        """
         size = sum(s.size for s in self._segments)
         if len(self._segments) > _MAX_SEGMENTS or (size - self._count) * _DEAD_SHARE > size:
             return True
+        if not check_store:
+            return False
         count, id_sum = session.execute(
             select(func.count(BankEntry.id), func.coalesce(func.sum(BankEntry.id), 0)).where(
                 visible_entries(), BankEntry.id <= self._last_entry
