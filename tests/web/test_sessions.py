@@ -211,3 +211,14 @@ def test_a_post_from_another_site_is_refused(network: Network) -> None:
     assert cross.status_code == 403
     same = client.post("/api/tokens", json=body, headers={**csrf, "Origin": BASE_URL})
     assert same.status_code == 201
+
+
+def test_logging_in_again_ends_the_session_held_before(network: Network) -> None:
+    client = TestClient(create_app(network.store), base_url=BASE_URL)
+    first = login(client, ANALYST)
+    second = login(client, ANALYST)
+    assert first != second
+    replay = TestClient(create_app(network.store), base_url=BASE_URL)
+    replay.cookies.set(SESSION_COOKIE, first)
+    assert replay.get("/api/me").status_code == 401
+    assert client.get("/api/me").status_code == 200

@@ -17,6 +17,7 @@ from vigil.web.auth import (
     Principal,
     clear_session_cookie,
     client_address,
+    end_session,
     record_logout,
     set_session_cookie,
     start_session,
@@ -67,6 +68,9 @@ def login(
     try:
         with writing(request) as session:
             user = authenticate(session, username, password, address, moment)
+            # A new login is a new session: one the browser held before is ended.
+            if caller is not None and caller.session_id is not None:
+                end_session(session, caller.session_id, moment)
             secret, _ = start_session(session, user, address, moment, config)
     except AuthenticationError as exc:
         with reading(request) as session:
