@@ -132,9 +132,11 @@ def apply_level(
     check_owner(viewer, found.agency_id, f"{record_type.value} {_name(found)!r}")
     level = Level(level)
     if level is Level.NAMED and not agencies:
-        raise DisseminationError("--level named needs the agencies: --with CODE (repeatable)")
+        raise DisseminationError(
+            "level named needs the agencies that may see it: --with CODE (repeatable)"
+        )
     if level is not Level.NAMED and agencies:
-        raise DisseminationError(f"--with names agencies for --level named, not {level.value}")
+        raise DisseminationError(f"--with names agencies for level named, not {level.value}")
     named = _agency_ids(session, viewer, agencies)
     before = _named(session, record_type, found.id)
     stale = delete(ShareGrant).where(
