@@ -300,3 +300,36 @@ def test_the_ledger_records_one_event_per_asker(store: Store, pictures: Pictures
     assert '"requests":3' in event.details
     assert '"matched":3' in event.details
     assert pictures.md5[0] not in event.details
+
+
+def test_categories_stay_right_across_segments_and_rebuilds(store: Store) -> None:
+    def add(bank: str, category: str) -> str:
+        value = _random_pdq()
+        with store.session() as session:
+            bank_id = create_bank(session, bank).id
+            session.add(BankEntry(bank_id=bank_id, pdq=value, category=category, entry_metadata={}))
+        return value
+
+    service = LookupService()
+    first = add("a", "1")
+    with store.session() as session:
+        service.refresh(session)
+    second = add("b", "3")
+    with store.session() as session:
+        service.refresh(session)
+    assert service.segments == 2
+    viewer = _viewer(store)
+
+    def categories() -> list[str | None]:
+        answers = service.lookup(store.session, viewer, "pdq", [first, second])
+        return [answer.matches[0].category for answer in answers]
+
+    assert categories() == ["1", "3"]
+    with store.session() as session:
+        delete_bank(session, "a")
+    third = add("c", "2")
+    with store.session() as session:
+        service.refresh(session)  # half the entries dead: rebuilt
+    assert service.rebuilds == 2
+    answers = service.lookup(store.session, viewer, "pdq", [first, second, third])
+    assert [[m.category for m in answer.matches] for answer in answers] == [[], ["3"], ["2"]]

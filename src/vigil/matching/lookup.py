@@ -94,6 +94,7 @@ class _Segment:
     bank_ids: NDArray[np.int64]
     import_ids: NDArray[np.int64]
     categories: NDArray[np.int32]
+    category_names: list[str | None]
     pdq: PdqIndex
     exact: dict[str, dict[bytes, Positions]]
     live: NDArray[np.bool_]
@@ -138,10 +139,26 @@ def parse_values(signal: SignalType[Any], values: Sequence[object]) -> list[str]
     return parsed
 
 
+class _Categories:
+    """Category names by number; only ever appended to, so numbers already given stay valid
+    for the segments that hold them while a refresh adds more."""
+
+    def __init__(self) -> None:
+        self.names: list[str | None] = []
+        self._numbers: dict[str | None, int] = {}
+
+    def number(self, name: str | None) -> int:
+        found = self._numbers.get(name)
+        if found is None:
+            found = self._numbers[name] = len(self.names)
+            self.names.append(name)
+        return found
+
+
 class _Builder:
     """Collects rows of bank entries into one segment."""
 
-    def __init__(self, categories: dict[str | None, int], quality_floor: int) -> None:
+    def __init__(self, categories: _Categories, quality_floor: int) -> None:
         self._categories = categories
         self._floor = quality_floor
         self._ids: list[NDArray[np.int64]] = []
@@ -154,7 +171,7 @@ class _Builder:
         self.size = 0
 
     def _category(self, name: str | None) -> int:
-        return self._categories.setdefault(name, len(self._categories))
+        return self._categories.number(name)
 
     def add(self, rows: Sequence[Any]) -> None:
         """Take in rows of (id, bank, import, category, quality, pdq, *exact hashes)."""
@@ -193,6 +210,7 @@ class _Builder:
             bank_ids=np.concatenate(self._banks),
             import_ids=np.concatenate(self._imports),
             categories=np.concatenate(self._cats),
+            category_names=self._categories.names,
             pdq=pdq,
             exact=self.exact,
             live=np.ones(self.size, dtype=np.bool_),
@@ -240,8 +258,7 @@ class LookupService:
         #: How many times everything was rebuilt (the first build included).
         self.rebuilds = 0
         self._segments: tuple[_Segment, ...] = ()
-        self._categories: dict[str | None, int] = {}
-        self._category_names: list[str | None] = []
+        self._categories = _Categories()
         self._bank_names: dict[int, str] = {}
         self._visible: dict[tuple[int, bool], frozenset[int]] = {}
         self._imports: set[int] = set()
@@ -319,7 +336,7 @@ class LookupService:
 
     def _rebuild(self, session: Session) -> RefreshOutcome:
         """Read every entry again into one segment, then publish it in place of the rest."""
-        categories: dict[str | None, int] = {}
+        categories = _Categories()
         builder = _Builder(categories, self.quality_floor)
         for rows in _entry_rows(session, BankEntry.id > 0):
             builder.add(rows)
@@ -331,7 +348,6 @@ class LookupService:
         )
         banks = set(session.scalars(select(Bank.id)))
         dropped = len(self)
-        self._category_names = list(categories)
         self._categories = categories
         self._segments = () if segment is None else (segment,)
         self._imports, self._banks = imports, banks
@@ -357,7 +373,6 @@ class LookupService:
         builder = _Builder(self._categories, self.quality_floor)
         for rows in _entry_rows(session, or_(arrived, completed)):
             builder.add(rows)
-        self._category_names = list(self._categories)
         segment = builder.segment()
         if segment is not None:
             self._segments = (*self._segments, segment)
@@ -437,14 +452,14 @@ class LookupService:
             found = self._pdq_hits(segments, parsed)
         else:
             found = self._exact_hits(segments, signal.name, parsed)
-        names, categories = self._bank_names, self._category_names
+        names = self._bank_names
         answers = []
         for value, hits in zip(parsed, found, strict=True):
             matches = [
                 KnownMatch(
                     bank=names.get(int(seg.bank_ids[pos]), ""),
                     entry_id=int(seg.entry_ids[pos]),
-                    category=categories[int(seg.categories[pos])],
+                    category=seg.category_names[int(seg.categories[pos])],
                     distance=distance,
                 )
                 for seg, pos, distance in hits
