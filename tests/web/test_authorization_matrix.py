@@ -14,18 +14,22 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.web.matrix_records import make_bank, make_hit_notice, make_match, make_referral
 from tests.web.network import PARTNER_USER, PASSWORD, ROBOT, ROLE_USERS, Network
 from vigil.sharing.policy import permissions_of
 from vigil.store.db import Store
-from vigil.store.models import AgencyKind, Role, Scope
+from vigil.store.models import AgencyKind, Level, ReferralStatus, Role, Scope
 from vigil.web.app import create_app
 from vigil.web.auth import CSRF_HEADER, SESSION_COOKIE
+from vigil.web.config import WebConfig
+from vigil.web.routes.ingest import wait_for_ingests
 from vigil.web.rules import (
     MissingRuleError,
     PathRecord,
@@ -80,8 +84,13 @@ CALLERS = [
 ]
 
 
-def expected_refusals(rule: Rule, caller: Caller, data: Data | None) -> set[int] | None:
-    """The statuses the call may be refused with; None when it must succeed."""
+def expected_refusals(
+    rule: Rule, caller: Caller, data: Data | None, owner_only: bool = False
+) -> set[int] | None:
+    """The statuses the call may be refused with; None when it must succeed.
+
+    ``owner_only``: the route changes its record, which only the owner may do.
+    """
     if rule.public:
         return None
     if caller.username is None:
@@ -95,9 +104,18 @@ def expected_refusals(rule: Rule, caller: Caller, data: Data | None) -> set[int]
     if rule.network_wide:  # no caller of the matrix is in the central unit
         return {403}
     # Partners are not members: level "all" does not reach them.
-    if data is Data.RESTRICTED or (data is Data.SHARED and caller.partner):
+    if data is Data.RESTRICTED or (data is Data.SHARED and (caller.partner or owner_only)):
         return {403, 404}
     return None
+
+
+#: Records with an owner and a level: the attribute of tests.web.network.Records naming one.
+OWNED_RECORDS = {
+    PathRecord.INGEST_RUN: "run_id",
+    PathRecord.CASE: "case_id",
+    PathRecord.SEIZURE: "seizure_id",
+    PathRecord.BANK: "bank_id",
+}
 
 
 class Matrix:
@@ -106,6 +124,7 @@ class Matrix:
     def __init__(self, network: Network) -> None:
         self.network = network
         self.counter = itertools.count()
+        self.cached: dict[tuple[PathRecord, str, Data], str] = {}
 
     def records_of(self, caller: Caller, data: Data) -> Any:
         net = self.network
@@ -115,17 +134,28 @@ class Matrix:
             return net.restricted
         return net.partner if caller.partner else net.own
 
-    def path_value(self, kind: PathRecord, caller: Caller, data: Data) -> str | None:
-        """The value naming a record of ``kind``; None when the kind has no such data."""
+    def made(self, kind: PathRecord, caller: Caller, data: Data, make: Callable[[], str]) -> str:
+        """A record made once per kind, owner and data (``make`` makes it)."""
+        key = (kind, caller.agency if data is Data.OWN else "NCB-BR", data)
+        if key not in self.cached:
+            self.cached[key] = make()
+        return self.cached[key]
+
+    def path_value(
+        self, kind: PathRecord, caller: Caller, data: Data, route: str = ""
+    ) -> str | None:
+        """The value naming a record of ``kind`` for the route at ``route``; None when the
+        kind has no such data."""
         net = self.network
-        if kind in (PathRecord.INGEST_RUN, PathRecord.CASE, PathRecord.SEIZURE):
-            records = self.records_of(caller, data)
-            attribute = {
-                PathRecord.INGEST_RUN: "run_id",
-                PathRecord.CASE: "case_id",
-                PathRecord.SEIZURE: "seizure_id",
-            }[kind]
-            return str(getattr(records, attribute))
+        if kind is PathRecord.BANK and data is Data.OWN:
+            # A bank of its own each time: a call may delete it.
+            return str(make_bank(net.store, caller.agency, Level.OWNER))
+        if kind is PathRecord.MATCH:
+            seizure = self.records_of(caller, data).seizure_id
+            return self.made(kind, caller, data, lambda: str(make_match(net.store, seizure)))
+        attribute = OWNED_RECORDS.get(kind)
+        if attribute is not None:
+            return str(getattr(self.records_of(caller, data), attribute))
         if data is Data.SHARED:
             return None  # agencies, users and tokens have no dissemination level
         agency = "NCB-BR" if data is Data.RESTRICTED else caller.agency
@@ -136,6 +166,25 @@ class Matrix:
         if kind is PathRecord.TOKEN:
             owner = "target-br" if data is Data.RESTRICTED else caller.username or ROBOT
             return net.token_for(owner, [Scope.READ])[1]
+        if kind is PathRecord.REFERRAL:
+            # A new one each call, in the status the act needs (acts move it on).
+            acted = route.endswith(("/progress", "/close"))
+            status = ReferralStatus.ACKNOWLEDGED if acted else ReferralStatus.SENT
+            if data is Data.RESTRICTED:
+                return make_referral(net.store, "NCB-BR", "CU", status)
+            if caller.partner:  # partners receive none: the partner's own is one it sent
+                return make_referral(net.store, "PARTNER-X", "NCB-FR", status)
+            return make_referral(net.store, "NCB-BR", caller.agency, status)
+        if kind is PathRecord.HIT_NOTICE:
+            mine = self.records_of(caller, data).seizure_id
+            other = net.own.seizure_id if data is Data.RESTRICTED else net.restricted.seizure_id
+            counterpart = "NCB-FR" if data is Data.RESTRICTED else "NCB-BR"
+            return self.made(
+                kind,
+                caller,
+                data,
+                lambda: make_hit_notice(net.store, agency, mine, counterpart, other),
+            )
         raise LookupError(
             f"no matrix fixture for records of kind {kind.value!r}: add one to "
             "Matrix.path_value in tests/web/test_authorization_matrix.py"
@@ -176,7 +225,21 @@ QUERIES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/lookup"): {"signal_type": "md5", "hash": MD5},
     ("GET", "/m/raw_lookup"): {"signal_type": "pdq", "signal": PDQ},
     ("GET", "/m/lookup"): {"signal_type": "pdq", "signal": PDQ},
+    ("GET", "/api/banks/{bank_id}/export"): {"format": "hashlist"},
 }
+
+#: Routes that change their record, which only its owner may do: another agency's record
+#: shared with all members is refused too.
+OWNER_ONLY = {
+    ("PUT", "/api/cases/{case_id}/sharing"),
+    ("PUT", "/api/seizures/{seizure_id}/sharing"),
+    ("PUT", "/api/banks/{bank_id}/sharing"),
+    ("POST", "/api/banks/{bank_id}/imports"),
+    ("DELETE", "/api/banks/{bank_id}"),
+}
+
+#: The folder under the matrix's evidence root that ``POST /api/ingest-runs`` ingests.
+INGEST_FOLDER = "matrix-folder"
 
 #: Routes that refuse every caller their rule admits, by design (and with what).
 REFUSED_BY_DESIGN: dict[tuple[str, str], int] = {
@@ -207,8 +270,27 @@ BODIES: dict[tuple[str, str], Callable[[int], Body]] = {
     ("POST", "/api/lookup/file"): lambda n: Body(
         form={"signal_type": "md5"}, files={"file": ("hashes.txt", MD5.encode(), "text/plain")}
     ),
+    ("POST", "/api/ingest-runs"): lambda n: Body({"path": INGEST_FOLDER, "case": f"MATRIX-{n}"}),
+    ("PUT", "/api/cases/{case_id}/sharing"): lambda n: Body({"level": "owner"}),
+    ("PUT", "/api/seizures/{seizure_id}/sharing"): lambda n: Body({"level": "owner"}),
+    ("PUT", "/api/banks/{bank_id}/sharing"): lambda n: Body({"level": "owner"}),
+    ("POST", "/api/banks"): lambda n: Body({"name": f"matrix-new-bank-{n}"}),
+    ("POST", "/api/banks/{bank_id}/imports"): lambda n: Body(
+        form={}, files={"file": ("hashes.txt", f"{n + 1:032x}\n".encode(), "text/plain")}
+    ),
+    ("POST", "/api/matches/{match_id}/review"): lambda n: Body({"verdict": "confirmed"}),
+    ("POST", "/api/referrals"): lambda n: Body(
+        {"to": "NCB-BR", "priority": "routine", "subject": f"matrix {n}", "body": "text"}
+    ),
+    ("POST", "/api/referrals/{reference}/close"): lambda n: Body({"outcome": "closed"}),
 }
-NO_BODY = {("POST", "/logout"), ("POST", "/m/lookup")}
+NO_BODY = {
+    ("POST", "/logout"),
+    ("POST", "/m/lookup"),
+    ("POST", "/api/hits/{reference}/acknowledge"),
+    ("POST", "/api/referrals/{reference}/acknowledge"),
+    ("POST", "/api/referrals/{reference}/progress"),
+}
 
 
 def _headers(network: Network, caller: Caller, method: str) -> dict[str, str]:
@@ -245,7 +327,7 @@ def run_matrix(app: FastAPI, network: Network, only: str | None = None) -> tuple
                     path = served.path
                     skip = False
                     for name, kind in rule.records.items():
-                        value = matrix.path_value(kind, caller, data or Data.OWN)
+                        value = matrix.path_value(kind, caller, data or Data.OWN, served.path)
                         if value is None:
                             skip = True
                             break
@@ -265,7 +347,8 @@ def run_matrix(app: FastAPI, network: Network, only: str | None = None) -> tuple
                 client.cookies.clear()  # a login's cookie must not make the next caller
                 response = client.request(method, path, **kwargs)
                 calls += 1
-                refusals = expected_refusals(rule, caller, data)
+                owner_only = (method, served.path) in OWNER_ONLY
+                refusals = expected_refusals(rule, caller, data, owner_only)
                 by_design = REFUSED_BY_DESIGN.get((method, served.path))
                 if refusals is None and by_design is not None:
                     refusals = {by_design}
@@ -304,9 +387,11 @@ def test_a_route_without_a_rule_is_refused(store: Store) -> None:
         check_rules(app)
 
 
-def test_authorization_matrix(network: Network) -> None:
-    app = create_app(network.store)
+def test_authorization_matrix(network: Network, tmp_path: Path) -> None:
+    (tmp_path / INGEST_FOLDER).mkdir()
+    app = create_app(network.store, WebConfig(evidence_root=tmp_path))
     failures, calls = run_matrix(app, network)
+    assert wait_for_ingests(app, 120), "an ingest the matrix started is still running"
     assert not failures, f"{len(failures)} of {calls} calls failed:\n" + "\n".join(failures)
     # Every route was called: the matrix cannot pass by calling nothing.
     routes = [r for r in served_routes(app.routes) if not r.exempt]

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 SESSION_HOURS_ENV = "VIGIL_SESSION_HOURS"
 SESSION_IDLE_MINUTES_ENV = "VIGIL_SESSION_IDLE_MINUTES"
@@ -17,6 +18,7 @@ MAX_BODY_ENV = "VIGIL_MAX_BODY_BYTES"
 MAX_UPLOAD_ENV = "VIGIL_MAX_UPLOAD_BYTES"
 READ_TIMEOUT_ENV = "VIGIL_READ_TIMEOUT_SECONDS"
 BEHIND_TLS_ENV = "VIGIL_BEHIND_TLS"
+EVIDENCE_ROOT_ENV = "VIGIL_EVIDENCE_ROOT"
 
 
 class ConfigError(ValueError):
@@ -39,6 +41,9 @@ class WebConfig:
     read_timeout_seconds: float = 10.0
     #: A TLS-terminating proxy stands in front: send HSTS and trust X-Forwarded-Proto.
     behind_tls: bool = False
+    #: The folder on the server under which ingests started through the API must lie
+    #: (None: ingest through the API is off).
+    evidence_root: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WebConfig:
@@ -58,6 +63,7 @@ class WebConfig:
             max_upload_bytes=int(_number(env, MAX_UPLOAD_ENV, default.max_upload_bytes)),
             read_timeout_seconds=_number(env, READ_TIMEOUT_ENV, default.read_timeout_seconds),
             behind_tls=env.get(BEHIND_TLS_ENV, "").strip().lower() in {"1", "true", "yes"},
+            evidence_root=Path(env[EVIDENCE_ROOT_ENV]) if env.get(EVIDENCE_ROOT_ENV) else None,
         )
 
 

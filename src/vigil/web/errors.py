@@ -135,8 +135,11 @@ def _api_error(request: Request, exc: Exception) -> Response:
 def _validation_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {}
-    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
-    field = ".".join(location) or None
+    # The first part says where (body, query, path...); a field may itself be called "path".
+    where = list(first.get("loc", ()))
+    if where and where[0] in ("body", "query", "path", "header", "cookie"):
+        where = where[1:]
+    field = ".".join(str(part) for part in where) or None
     message = f"{field or 'request'}: {first.get('msg', 'invalid')}"
     return error_response(422, message, field)
 

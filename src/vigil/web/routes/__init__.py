@@ -8,11 +8,31 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vigil.web.routes import accounts, audit, pages, runs, tokens
+from vigil.web.routes import (
+    accounts,
+    audit,
+    banks,
+    cases,
+    hits,
+    ingest,
+    matches,
+    pages,
+    referrals,
+    reports,
+    runs,
+    tokens,
+)
 
 ROUTERS: list[APIRouter] = [
     pages.router,
     runs.router,
+    ingest.router,
+    cases.router,
+    banks.router,
+    matches.router,
+    reports.router,
+    hits.router,
+    referrals.router,
     accounts.router,
     tokens.router,
     audit.router,

@@ -1,4 +1,4 @@
-"""Ingest runs: those of seizures the caller may see, newest first."""
+"""Ingest runs: those of seizures the caller may see, newest first, with their progress."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from vigil.store.models import Case, IngestRun, Seizure
 from vigil.web.auth import Principal
 from vigil.web.deps import reading
 from vigil.web.errors import ERROR_RESPONSES, Page, PageRequest, page_request
+from vigil.web.routes.ingest import IngestJob, job_of
+from vigil.web.routes.params import RecordId
 from vigil.web.rules import PathRecord, allow
 
 router = APIRouter(tags=["ingest runs"], responses=ERROR_RESPONSES)
@@ -31,6 +33,12 @@ class RunOut(BaseModel):
     finished_at: str | None
     resumes: int
     pdq_mode: str
+    #: Files stored so far (of every run of the seizure), and how many this run has in all
+    #: (None until known: while another server runs it, or before it has walked its folder).
+    files_done: int
+    files_total: int | None
+    #: Why a run this server was running stopped, when it failed.
+    error: str | None = None
     summary: dict[str, Any]
 
 
@@ -44,8 +52,17 @@ def _visible(viewer: Viewer) -> Select[IngestRun, Seizure, Case]:
 
 
 def _run_out(
-    session: Session, viewer: Viewer, run: IngestRun, seizure: Seizure, case: Case
+    session: Session,
+    viewer: Viewer,
+    run: IngestRun,
+    seizure: Seizure,
+    case: Case,
+    job: IngestJob | None = None,
 ) -> RunOut:
+    summary = summarize_seizure(session, viewer, seizure.id)
+    running = job is not None and run.status != "completed"
+    done = job.files_done if job is not None and running else summary.files
+    total = job.files_total if job is not None and running else run.files_total
     return RunOut(
         id=run.id,
         case=case.reference,
@@ -55,7 +72,10 @@ def _run_out(
         finished_at=run.finished_at.isoformat() if run.finished_at else None,
         resumes=run.resumes,
         pdq_mode=run.pdq_mode,
-        summary=summarize_seizure(session, viewer, seizure.id).to_json(),
+        files_done=done,
+        files_total=total if running or run.status == "completed" else None,
+        error=None if job is None or job.failure is None else str(job.failure) or "failed",
+        summary=summary.to_json(),
     )
 
 
@@ -84,7 +104,7 @@ def list_runs(
 @router.get("/api/ingest-runs/{run_id}")
 def get_run(
     request: Request,
-    run_id: int,
+    run_id: RecordId,
     caller: Annotated[Principal, allow(Permission.READ, records={"run_id": PathRecord.INGEST_RUN})],
 ) -> RunOut:
     """One ingest run; 404 when it does not exist or its seizure is not the caller's to see."""
@@ -93,4 +113,4 @@ def get_run(
         if row is None:
             raise NotVisibleError(f"run_id: no ingest run {run_id}")
         run, seizure, case = row
-        return _run_out(session, caller.viewer, run, seizure, case)
+        return _run_out(session, caller.viewer, run, seizure, case, job_of(request, run_id))

@@ -1,0 +1,282 @@
+"""Cases and seizures: those the caller may see, one with its summary, and who may see it.
+
+Reading another agency's case or seizure is recorded (``sharing.views``); setting a
+record's level and named agencies is its owner's (``sharing.dissemination``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from vigil.reports.summary import summarize_seizure
+from vigil.sharing.clock import as_utc
+from vigil.sharing.dissemination import DisseminationError, Sharing, set_level
+from vigil.sharing.policy import (
+    Permission,
+    Viewer,
+    case_condition,
+    check_case,
+    check_seizure,
+    seizure_condition,
+)
+from vigil.sharing.records import case_shown
+from vigil.sharing.views import record_view
+from vigil.store.models import Agency, Case, Level, RecordType, Seizure
+from vigil.web.auth import Principal
+from vigil.web.deps import reading, writing
+from vigil.web.errors import ERROR_RESPONSES, Page, PageRequest, page_request
+from vigil.web.routes.params import RecordId
+from vigil.web.routes.refusals import refused
+from vigil.web.rules import PathRecord, allow
+
+router = APIRouter(responses=ERROR_RESPONSES)
+
+
+class CaseOut(BaseModel):
+    """A case: its reference within its agency, and who may see it."""
+
+    id: int
+    reference: str
+    title: str | None
+    agency: str
+    dissemination: Level
+    created_at: datetime
+
+
+class SeizureRef(BaseModel):
+    """A seizure of a case, by id and name."""
+
+    id: int
+    name: str
+
+
+class CaseDetail(CaseOut):
+    """A case with the seizures of it the caller may see."""
+
+    seizures: list[SeizureRef]
+
+
+class SeizureOut(BaseModel):
+    """A seizure, its case (named only where the caller may see the case) and its owner."""
+
+    id: int
+    name: str
+    case: str
+    case_id: int | None
+    agency: str
+    dissemination: Level
+    created_at: datetime
+
+
+class SummaryOut(BaseModel):
+    """What a seizure holds: files, distinct media, duplicates and failed files."""
+
+    files: int
+    bytes: int
+    media: int
+    media_by_kind: dict[str, int]
+    media_by_format: dict[str, int]
+    duplicates: int
+    errors: int
+    errors_by_reason: dict[str, int]
+
+
+class SeizureDetail(SeizureOut):
+    """A seizure with its summary."""
+
+    summary: SummaryOut
+
+
+class SharingIn(BaseModel):
+    """Who besides the owner may see a record: a level, and the agencies for ``named``."""
+
+    level: Level
+    agencies: list[str] = Field(default_factory=list, max_length=200, examples=[["NCB-BR"]])
+
+
+class SharingOut(BaseModel):
+    """A record's owner, level and the agencies named on it (shown to the owner only)."""
+
+    record_type: RecordType
+    name: str
+    owner: str
+    level: Level
+    named: list[str]
+
+
+def _case_out(found: Case, agency: str) -> dict[str, Any]:
+    return {
+        "id": found.id,
+        "reference": found.reference,
+        "title": found.title,
+        "agency": agency,
+        "dissemination": Level(found.dissemination),
+        "created_at": as_utc(found.created_at),
+    }
+
+
+def _visible_cases(viewer: Viewer) -> Select[Case, str]:
+    return (
+        select(Case, Agency.code)
+        .join(Agency, Case.agency_id == Agency.id)
+        .where(case_condition(viewer))
+    )
+
+
+def _visible_seizures(viewer: Viewer) -> Select[Seizure, str, int | None, str]:
+    shown_id = case((case_condition(viewer), Case.id), else_=None)
+    return (
+        select(Seizure, case_shown(viewer), shown_id, Agency.code)
+        .join(Case, Seizure.case_id == Case.id)
+        .join(Agency, Seizure.agency_id == Agency.id)
+        .where(seizure_condition(viewer))
+    )
+
+
+def _seizure_out(row: Any) -> dict[str, Any]:
+    found, case_reference, case_id, agency = row
+    return {
+        "id": found.id,
+        "name": found.name,
+        "case": case_reference,
+        "case_id": case_id,
+        "agency": agency,
+        "dissemination": Level(found.dissemination),
+        "created_at": as_utc(found.created_at),
+    }
+
+
+def _count(session: Session, query: Select[*tuple[Any, ...]]) -> int:
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def _sharing_out(sharing: Sharing) -> SharingOut:
+    return SharingOut(
+        record_type=sharing.record_type,
+        name=sharing.name,
+        owner=sharing.owner,
+        level=sharing.level,
+        named=sharing.named,
+    )
+
+
+def change_sharing(
+    request: Request,
+    caller: Principal,
+    record_type: RecordType,
+    record_id: int,
+    body: SharingIn,
+) -> SharingOut:
+    """Set a record's level through ``sharing.dissemination`` (banks' route calls it too)."""
+    with writing(request) as session, refused(422, DisseminationError, field="agencies"):
+        sharing = set_level(
+            session, caller.viewer, record_type, record_id, body.level, body.agencies
+        )
+        return _sharing_out(sharing)
+
+
+@router.get("/api/cases", tags=["cases"])
+def list_cases(
+    request: Request,
+    page: Annotated[PageRequest, Depends(page_request)],
+    caller: Annotated[Principal, allow(Permission.READ)],
+) -> Page[CaseOut]:
+    """The cases the caller may see, by reference."""
+    query = _visible_cases(caller.viewer)
+    with reading(request) as session:
+        rows = session.execute(
+            query.order_by(Case.reference, Case.id).limit(page.limit).offset(page.offset)
+        )
+        items = [CaseOut(**_case_out(found, agency)) for found, agency in rows]
+        return Page[CaseOut].of(items, page, _count(session, query))
+
+
+@router.get("/api/cases/{case_id}", tags=["cases"])
+def get_case(
+    request: Request,
+    case_id: RecordId,
+    caller: Annotated[Principal, allow(Permission.READ, records={"case_id": PathRecord.CASE})],
+) -> CaseDetail:
+    """One case with its seizures the caller may see; 404 when hidden or missing."""
+    viewer = caller.viewer
+    with reading(request) as session:
+        check_case(session, viewer, case_id)
+        found, agency = session.execute(_visible_cases(viewer).where(Case.id == case_id)).one()
+        seizures = [
+            SeizureRef(id=row[0].id, name=row[0].name)
+            for row in session.execute(
+                _visible_seizures(viewer)
+                .where(Seizure.case_id == case_id)
+                .order_by(Seizure.name, Seizure.id)
+            )
+        ]
+        detail = CaseDetail(**_case_out(found, agency), seizures=seizures)
+    with writing(request) as session:
+        record_view(session, viewer, session.get_one(Case, case_id))
+    return detail
+
+
+@router.get("/api/seizures", tags=["seizures"])
+def list_seizures(
+    request: Request,
+    page: Annotated[PageRequest, Depends(page_request)],
+    caller: Annotated[Principal, allow(Permission.READ)],
+) -> Page[SeizureOut]:
+    """The seizures the caller may see, newest first."""
+    query = _visible_seizures(caller.viewer)
+    with reading(request) as session:
+        rows = session.execute(
+            query.order_by(Seizure.id.desc()).limit(page.limit).offset(page.offset)
+        )
+        items = [SeizureOut(**_seizure_out(row)) for row in rows]
+        return Page[SeizureOut].of(items, page, _count(session, query))
+
+
+@router.get("/api/seizures/{seizure_id}", tags=["seizures"])
+def get_seizure(
+    request: Request,
+    seizure_id: RecordId,
+    caller: Annotated[
+        Principal, allow(Permission.READ, records={"seizure_id": PathRecord.SEIZURE})
+    ],
+) -> SeizureDetail:
+    """One seizure with its summary; 404 when hidden or missing."""
+    viewer = caller.viewer
+    with reading(request) as session:
+        check_seizure(session, viewer, seizure_id)
+        row = session.execute(_visible_seizures(viewer).where(Seizure.id == seizure_id)).one()
+        summary = summarize_seizure(session, viewer, seizure_id).to_json()
+        detail = SeizureDetail(**_seizure_out(row), summary=SummaryOut(**summary))
+    with writing(request) as session:
+        record_view(session, viewer, session.get_one(Seizure, seizure_id))
+    return detail
+
+
+@router.put("/api/cases/{case_id}/sharing", tags=["cases"])
+def share_case(
+    request: Request,
+    case_id: RecordId,
+    body: SharingIn,
+    caller: Annotated[Principal, allow(Permission.WRITE, records={"case_id": PathRecord.CASE})],
+) -> SharingOut:
+    """Set who besides its owner may see the case (its owner only)."""
+    return change_sharing(request, caller, RecordType.CASE, case_id, body)
+
+
+@router.put("/api/seizures/{seizure_id}/sharing", tags=["seizures"])
+def share_seizure(
+    request: Request,
+    seizure_id: RecordId,
+    body: SharingIn,
+    caller: Annotated[
+        Principal, allow(Permission.WRITE, records={"seizure_id": PathRecord.SEIZURE})
+    ],
+) -> SharingOut:
+    """Set who besides its owner may see the seizure (its owner only)."""
+    return change_sharing(request, caller, RecordType.SEIZURE, seizure_id, body)

@@ -1,0 +1,197 @@
+"""Starting an ingest of a folder on the server, under its evidence root.
+
+The caller names a folder relative to the configured evidence root
+(``VIGIL_EVIDENCE_ROOT``); one that escapes the root or does not exist is refused. The
+ingest is ``ingest.pipeline.ingest``, run in a thread of the server for the caller (the
+case and seizure are the caller's agency's), and followed at ``GET /api/ingest-runs/ID``:
+files done of the total while it runs, its summary when complete.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from vigil.ingest.pipeline import IngestInputError, IngestRequest, ingest
+from vigil.sharing.dissemination import DisseminationError
+from vigil.sharing.policy import Permission, Viewer
+from vigil.sharing.records import find_case
+from vigil.store.db import Store
+from vigil.store.models import IngestRun, Level, Seizure
+from vigil.web.auth import Principal
+from vigil.web.deps import config_of, store_of
+from vigil.web.errors import ERROR_RESPONSES, ApiError
+from vigil.web.routes.refusals import refused
+from vigil.web.rules import allow
+
+router = APIRouter(tags=["ingest runs"], responses=ERROR_RESPONSES)
+
+#: How long the request waits for the run to be opened (the database may be busy).
+START_TIMEOUT_SECONDS = 60.0
+
+
+class IngestIn(BaseModel):
+    """What to ingest (a folder under the evidence root) and where to file it."""
+
+    path: str = Field(min_length=1, max_length=4096, examples=["2026-117/phone-1"])
+    case: str = Field(min_length=1, max_length=100, examples=["OP-2026-117"])
+    seizure: str | None = Field(
+        None, min_length=1, max_length=200, description="Default: the folder's name."
+    )
+    dissemination: Level = Level.OWNER
+    named: list[str] = Field(default_factory=list, max_length=200)
+
+
+class IngestStarted(BaseModel):
+    """The run the ingest goes on as: follow it at ``/api/ingest-runs/{run_id}``."""
+
+    run_id: int
+    status: str
+
+
+@dataclass
+class IngestJob:
+    """One ingest running in this server: its progress as the pipeline reports it."""
+
+    started: threading.Event = field(default_factory=threading.Event)
+    files_total: int | None = None
+    files_done: int = 0
+    failure: BaseException | None = None
+    #: What the pipeline says beside its counts (waiting for the database...).
+    note: str | None = None
+
+    def start(self, files: int, size: int) -> None:
+        """The pipeline has opened the run and knows its work."""
+        self.files_total = files
+        self.started.set()
+
+    def advance(self, files: int, size: int) -> None:
+        """``files`` more files are stored."""
+        self.files_done += files
+
+    def notice(self, message: str | None) -> None:
+        """Show ``message`` beside the counts; None clears it."""
+        self.note = message
+
+
+@dataclass
+class IngestJobs:
+    """The ingests this server runs, by run id, and their threads."""
+
+    by_run: dict[int, IngestJob] = field(default_factory=dict)
+    threads: list[threading.Thread] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def jobs_of(app: FastAPI) -> IngestJobs:
+    """The app's ingests (made on first use)."""
+    with_jobs: IngestJobs | None = getattr(app.state, "ingest_jobs", None)
+    if with_jobs is None:
+        with_jobs = IngestJobs()
+        app.state.ingest_jobs = with_jobs
+    return with_jobs
+
+
+def job_of(request: Request, run_id: int) -> IngestJob | None:
+    """The in-server progress of run ``run_id``, when this server runs it."""
+    return jobs_of(request.app).by_run.get(run_id)
+
+
+def wait_for_ingests(app: FastAPI, timeout: float | None = None) -> bool:
+    """Wait for the app's ingests to end; whether they all did (tests, shutdown)."""
+    jobs = jobs_of(app)
+    with jobs.lock:
+        threads = list(jobs.threads)
+    for thread in threads:
+        thread.join(timeout)
+    return not any(thread.is_alive() for thread in threads)
+
+
+def _folder(request: Request, wanted: str) -> Path:
+    """The folder ``wanted`` names under the evidence root; 422 naming ``path`` otherwise."""
+    root = config_of(request).evidence_root
+    if root is None:
+        raise ApiError(422, "path: this server has no evidence root (VIGIL_EVIDENCE_ROOT)", "path")
+    base = root.resolve()
+    folder = (base / wanted).resolve()
+    if not folder.is_relative_to(base):
+        raise ApiError(422, f"path: {wanted!r} is outside the evidence root", "path")
+    if not folder.is_dir():
+        raise ApiError(422, f"path: no folder {wanted!r} under the evidence root", "path")
+    return folder
+
+
+def _run(store: Store, job_request: IngestRequest, job: IngestJob) -> None:
+    try:
+        ingest(store, job_request, job)
+    except BaseException as exc:  # the thread's end: kept for the request and the run's page
+        job.failure = exc
+    finally:
+        job.started.set()
+
+
+def _opened_run(store: Store, viewer: Viewer, case: str, seizure: str) -> IngestRun | None:
+    """The run the ingest opened: the newest of the caller's seizure."""
+    with store.session() as session:
+        found = find_case(session, viewer, case)
+        run = session.scalar(
+            select(IngestRun)
+            .join(Seizure, IngestRun.seizure_id == Seizure.id)
+            .where(Seizure.case_id == found.id, Seizure.name == seizure)
+            .order_by(IngestRun.id.desc())
+            .limit(1)
+        )
+        if run is not None:
+            session.expunge(run)
+        return run
+
+
+@router.post("/api/ingest-runs", status_code=202)
+async def start_ingest(
+    request: Request,
+    body: IngestIn,
+    caller: Annotated[Principal, allow(Permission.WRITE)],
+) -> IngestStarted:
+    """Start ingesting a folder under the evidence root into the caller's case and seizure."""
+    folder = _folder(request, body.path)
+    seizure = body.seizure or folder.name
+    job_request = IngestRequest(
+        root=folder,
+        case_reference=body.case.strip(),
+        seizure_name=seizure,
+        actor=caller.actor,
+        dissemination=body.dissemination,
+        named=tuple(body.named),
+    )
+    store = store_of(request)
+    job = IngestJob()
+    thread = threading.Thread(
+        target=_run, args=(store, job_request, job), name=f"ingest {seizure}", daemon=True
+    )
+    jobs = jobs_of(request.app)
+    with jobs.lock:
+        jobs.threads.append(thread)
+    thread.start()
+    if not await run_in_threadpool(job.started.wait, START_TIMEOUT_SECONDS):
+        raise ApiError(503, "the database is busy: the ingest has not started yet")
+    if job.failure is not None and job.files_total is None:
+        with (
+            refused(422, IngestInputError, field="path"),
+            refused(422, DisseminationError, field="named"),
+        ):
+            raise job.failure
+    run = await run_in_threadpool(
+        _opened_run, store, caller.viewer, job_request.case_reference, seizure
+    )
+    if run is None:  # the run opened, so this cannot be; say so rather than guess
+        raise ApiError(503, "the ingest started but its run was not found")
+    with jobs.lock:
+        jobs.by_run[run.id] = job
+    return IngestStarted(run_id=run.id, status=run.status)
