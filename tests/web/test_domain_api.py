@@ -394,3 +394,17 @@ def test_an_export_of_a_bank_with_any_name_is_a_plain_download(app: Any, network
     export = client.get(f"/api/banks/{bank_id}/export", params={"format": "vics"})
     assert export.status_code == 200, export.text
     assert export.headers["content-disposition"] == 'attachment; filename="s_rie_____1.json"'
+
+
+def test_ingest_refusals_name_their_field(app: Any, network: Network) -> None:
+    client = _client(app, network, ROBOT)
+    for path in ("phone\x00", "phone/" + "x" * 300):
+        refused = client.post("/api/ingest-runs", json={"path": path, "case": "OP-X"})
+        assert _error(refused, 422)["field"] == "path", path
+    blank = client.post("/api/ingest-runs", json={"path": "phone", "case": "  "})
+    assert _error(blank, 422)["field"] == "case"
+    named = client.post(
+        "/api/ingest-runs", json={"path": "phone", "case": "OP-Y", "dissemination": "named"}
+    )
+    assert _error(named, 422)["field"] == "named"
+    assert [s["case"] for s in client.get("/api/seizures").json()["items"]].count("OP-Y") == 0

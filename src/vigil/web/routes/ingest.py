@@ -41,9 +41,10 @@ class IngestIn(BaseModel):
     """What to ingest (a folder under the evidence root) and where to file it."""
 
     path: str = Field(min_length=1, max_length=4096, examples=["2026-117/phone-1"])
-    case: str = Field(min_length=1, max_length=100, examples=["OP-2026-117"])
+    # Not blank: a reference and a name are read out and typed by people.
+    case: str = Field(min_length=1, max_length=100, pattern=r"\S", examples=["OP-2026-117"])
     seizure: str | None = Field(
-        None, min_length=1, max_length=200, description="Default: the folder's name."
+        None, min_length=1, max_length=200, pattern=r"\S", description="Default: the folder's name."
     )
     dissemination: Level = Level.OWNER
     named: list[str] = Field(default_factory=list, max_length=200)
@@ -120,11 +121,16 @@ def _folder(request: Request, wanted: str) -> Path:
     if root is None:
         raise ApiError(422, "path: this server has no evidence root (VIGIL_EVIDENCE_ROOT)", "path")
     base = root.resolve()
-    folder = (base / wanted).resolve()
-    if not folder.is_relative_to(base):
-        raise ApiError(422, f"path: {wanted!r} is outside the evidence root", "path")
-    if not folder.is_dir():
-        raise ApiError(422, f"path: no folder {wanted!r} under the evidence root", "path")
+    try:
+        folder = (base / wanted).resolve()
+        inside = folder.is_relative_to(base)
+        found = inside and folder.is_dir()
+    except (ValueError, OSError):  # a NUL byte, a name too long for the file system
+        raise ApiError(422, f"path: {wanted[:200]!r} cannot name a folder", "path") from None
+    if not inside:
+        raise ApiError(422, f"path: {wanted[:200]!r} is outside the evidence root", "path")
+    if not found:
+        raise ApiError(422, f"path: no folder {wanted[:200]!r} under the evidence root", "path")
     return folder
 
 
