@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from vigil.banks.catalog import create_bank
+from vigil.config import Settings
 from vigil.sharing.accounts import create_user
 from vigil.sharing.agencies import create_agency
 from vigil.sharing.audit import Action
@@ -179,3 +180,25 @@ def test_the_app_serves_the_lookup_routes(store: Store, served: Served) -> None:
         )
     assert response.status_code == 200, response.text
     assert len(response.json()["matches"]) == 1
+
+
+def test_settings_come_from_the_environment_and_bad_ones_are_named() -> None:
+    from vigil.web.config import ConfigError
+
+    config = LookupConfig.from_env({"VIGIL_LOOKUP_RATE": "5", "VIGIL_LOOKUP_BURST": "10"})
+    assert (config.rate, config.burst, config.refresh_seconds) == (5.0, 10, 1.0)
+    with pytest.raises(ConfigError, match="VIGIL_LOOKUP_RATE: 'soon' is not a number"):
+        LookupConfig.from_env({"VIGIL_LOOKUP_RATE": "soon"})
+    with pytest.raises(ConfigError, match="VIGIL_LOOKUP_REFRESH_SECONDS: '0' must be greater"):
+        LookupConfig.from_env({"VIGIL_LOOKUP_REFRESH_SECONDS": "0"})
+
+
+def test_serve_refuses_a_bad_lookup_setting_in_one_line(settings: Settings) -> None:
+    from typer.testing import CliRunner
+
+    from vigil.cli.main import app
+
+    where = ["--data-dir", str(settings.data_dir), "--database-url", settings.database_url]
+    result = CliRunner().invoke(app, ["serve", *where], env={"VIGIL_LOOKUP_BURST": "-1"})
+    assert result.exit_code == 2
+    assert result.stderr == "error: VIGIL_LOOKUP_BURST: '-1' must be greater than 0\n"

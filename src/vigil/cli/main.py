@@ -253,7 +253,10 @@ def serve(
     except ConfigError as exc:
         raise fail(str(exc)) from None
     store = open_store(data_dir, database_url)
-    web = create_app(store, config)
+    try:
+        web = create_app(store, config)
+    except ConfigError as exc:  # the lookup service's settings (VIGIL_LOOKUP_*)
+        raise fail(str(exc)) from None
     # The lookup service holds every bank in memory: filled now, then followed every second.
     stop_lookup = web.state.lookup.start()
     out.print(

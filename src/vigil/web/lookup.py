@@ -40,6 +40,7 @@ from vigil.matching.lookup import (
 from vigil.sharing.policy import Permission
 from vigil.store.db import Store
 from vigil.web.auth import Principal
+from vigil.web.config import ConfigError
 from vigil.web.deps import config_of
 from vigil.web.errors import ApiError
 from vigil.web.rules import allow
@@ -83,9 +84,9 @@ def _positive(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"{name}: {text!r} is not a number") from None
+        raise ConfigError(f"{name}: {text!r} is not a number") from None
     if value <= 0:
-        raise ValueError(f"{name}: {text!r} must be greater than 0")
+        raise ConfigError(f"{name}: {text!r} must be greater than 0")
     return value
 
 
