@@ -22,9 +22,14 @@ from vigil.sharing.policy import (
     require,
     resolve,
 )
-from vigil.sharing.records import bank_named
+from vigil.sharing.records import (
+    AGENCY_SEPARATOR,
+    bank_named,
+    own_bank,
+)
 from vigil.sharing.records import find_bank as visible_bank
 from vigil.store.models import Bank, BankEntry, BankImport, ImportStatus, Level, RecordType
+from vigil.store.repo import NotFoundError
 
 #: Who may see a bank's entries: its owning agency only, agencies it names, or every member.
 DISSEMINATION_LEVELS = tuple(level.value for level in Level)
@@ -56,17 +61,28 @@ def _viewer(session: Session, actor: Actor | None) -> Viewer:
 
 
 def find_bank(session: Session, name: str, actor: Actor | None = None) -> Bank | None:
-    """The bank called ``name`` if ``actor`` (default: the person at the terminal) may see
-    it, else None: a hidden bank is not found."""
-    return visible_bank(session, _viewer(session, actor), name)
+    """The bank ``name`` (a name or ``CODE/NAME``) names if ``actor`` (default: the person at
+    the terminal) may see it, else None: a hidden bank is not found. Of several, ``actor``'s
+    agency's own; BankError when several other agencies' banks bear the name."""
+    try:
+        return visible_bank(session, _viewer(session, actor), name)
+    except NotFoundError as exc:
+        raise BankError(str(exc)) from None
+
+
+def agency_bank(session: Session, name: str, actor: Actor | None = None) -> Bank | None:
+    """``actor``'s agency's own bank called ``name``, if it has one."""
+    return own_bank(session, _viewer(session, actor), name)
 
 
 def bank_by_name(session: Session, name: str, actor: Actor | None = None) -> Bank:
-    """The bank called ``name`` as ``actor`` may see it; BankError naming the banks it may
-    see if there is none (a hidden bank gets the same answer as a missing one)."""
+    """The bank ``name`` (a name or ``CODE/NAME``) names as ``actor`` may see it, its
+    agency's own first; BankError naming the banks it may see if there is none (a hidden
+    bank gets the same answer as a missing one), or naming the banks to choose from as
+    ``CODE/NAME`` when several other agencies' banks bear the name."""
     try:
         return bank_named(session, _viewer(session, actor), name)
-    except NotVisibleError as exc:
+    except (NotVisibleError, NotFoundError) as exc:
         raise BankError(str(exc)) from None
 
 
@@ -102,6 +118,11 @@ def create_bank(
     name = name.strip()
     if not name:
         raise BankError("a bank needs a name")
+    if AGENCY_SEPARATOR in name:
+        raise BankError(
+            f"a bank name cannot hold {AGENCY_SEPARATOR!r}, not {name!r}: "
+            f"CODE{AGENCY_SEPARATOR}NAME names agency CODE's bank NAME"
+        )
     if dissemination not in DISSEMINATION_LEVELS:
         levels = ", ".join(DISSEMINATION_LEVELS)
         raise BankError(f"dissemination must be one of {levels}, not {dissemination!r}")
@@ -109,9 +130,9 @@ def create_bank(
     if category_scheme not in SCHEMES:
         schemes = ", ".join(sorted(SCHEMES))
         raise BankError(f"unknown category scheme {category_scheme!r} (known: {schemes})")
-    # Bank names are unique across the network, whoever may see the bank.
-    if session.scalar(select(Bank.id).where(Bank.name == name)) is not None:
-        raise BankError(f"a bank named {name!r} already exists")
+    # Unique within the agency: other agencies' names, seen or not, are no concern of it.
+    if own_bank(session, viewer, name) is not None:
+        raise BankError(f"a bank named {name!r} already exists in agency {viewer.actor.agency}")
     bank = Bank(
         name=name,
         agency_id=viewer.agency_id,
@@ -172,7 +193,7 @@ def list_banks(session: Session, actor: Actor | None = None) -> list[BankInfo]:
     visible = bank_condition(_viewer(session, actor))
     return [
         describe_bank(session, bank)
-        for bank in session.scalars(select(Bank).where(visible).order_by(Bank.name))
+        for bank in session.scalars(select(Bank).where(visible).order_by(Bank.name, Bank.id))
     ]
 
 
@@ -185,6 +206,7 @@ def delete_bank(session: Session, name: str, actor: Actor | None = None) -> int:
     """
     actor = actor or local_actor()
     bank = owned_bank(session, name, actor)
+    shown = bank.name
     entries = (
         session.scalar(
             select(func.count(BankEntry.id)).where(BankEntry.bank_id == bank.id, visible_entries())
@@ -194,5 +216,5 @@ def delete_bank(session: Session, name: str, actor: Actor | None = None) -> int:
     session.delete(bank)
     session.flush()
     details = {"entries": int(entries)}
-    record(session, Action.BANK_DELETE, bank_object(name), details, actor)
+    record(session, Action.BANK_DELETE, bank_object(shown), details, actor)
     return int(entries)

@@ -45,6 +45,8 @@ from vigil.banks.staging import (
 from vigil.sharing.actor import Actor, local_actor
 from vigil.sharing.audit import Action, Details, bank_object
 from vigil.sharing.audit import record as audit
+from vigil.sharing.policy import resolve
+from vigil.sharing.records import bank_label
 from vigil.store.models import Bank, BankEntry, BankImport, ImportStatus, utcnow
 
 # Entries staged per transaction. On SQLite every commit writes each index page it touched to
@@ -278,12 +280,15 @@ def export_bank(
 
     Audited as done by ``actor`` (default: the person at the terminal) once every entry is
     written, in ``session``'s transaction: an export that fails is rolled back with it. A bank
-    ``actor`` may not see is refused as one that does not exist.
+    ``actor`` may not see is refused as one that does not exist. ``bank_name`` is a name or
+    ``CODE/NAME`` (see ``sharing.records.find_bank``); the event names another agency's bank
+    as ``CODE/NAME``.
     """
     actor = actor or local_actor()
     bank = bank_by_name(session, bank_name, actor)
     header = ListHeader(name=bank.name, source=bank.source, category_scheme=bank.category_scheme)
     count = write_hashes(_known_hashes(session, bank.id), fmt, out, header)
     details: Details = {"format": fmt, "entries": count}
-    audit(session, Action.BANK_EXPORT, bank_object(bank.name), details, actor)
+    shown = bank_label(resolve(session, actor), bank)
+    audit(session, Action.BANK_EXPORT, bank_object(shown), details, actor)
     return count

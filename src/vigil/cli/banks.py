@@ -32,13 +32,21 @@ from vigil.store.repo import DEFAULT_AGENCY_CODE
 
 bank_app = typer.Typer(help="Hash banks: lists of known material.", no_args_is_help=True)
 
-BankName = Annotated[str, typer.Option("--bank", help="Name of the bank.")]
+#: How a bank is named on the command line.
+NAME_HELP = (
+    "Name of the bank: the agency's own of that name first, else the one visible bank of that"
+    " name; CODE/NAME for agency CODE's bank NAME."
+)
+BankName = Annotated[str, typer.Option("--bank", help=NAME_HELP)]
 FORMAT_HELP = "vics (Project VIC 1.x/2.0), icse-csv, hashlist or te-pdq (ThreatExchange PDQ)."
 
 
 @bank_app.command("create")
 def create(
-    name: Annotated[str, typer.Argument(help="Name of the new bank.")],
+    name: Annotated[
+        str,
+        typer.Argument(help="Name of the new bank: unique within the agency, without '/'."),
+    ],
     source: Annotated[
         str | None, typer.Option("--source", help="Where the hashes come from.")
     ] = None,
@@ -111,7 +119,7 @@ def list_(
 
 @bank_app.command("show")
 def show(
-    name: Annotated[str, typer.Argument(help="Name of the bank.")],
+    name: Annotated[str, typer.Argument(help=NAME_HELP)],
     agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
@@ -149,7 +157,7 @@ def show(
 
 @bank_app.command("delete")
 def delete(
-    name: Annotated[str, typer.Argument(help="Name of the bank.")],
+    name: Annotated[str, typer.Argument(help=NAME_HELP)],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
@@ -173,7 +181,8 @@ def import_(
         str | None, typer.Option("--format", help=f"Format (default: detected). {FORMAT_HELP}")
     ] = None,
     create: Annotated[
-        bool, typer.Option("--create", help="Create the bank first if there is none.")
+        bool,
+        typer.Option("--create", help="Create the bank first if the agency has none of that name."),
     ] = False,
     agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
@@ -185,7 +194,7 @@ def import_(
     keeps a running ingest waiting; they are seen by other commands only once every
     record of the file has been read.
     """
-    from vigil.banks.catalog import BankError, create_bank, delete_bank, find_bank
+    from vigil.banks.catalog import BankError, agency_bank, create_bank, delete_bank
     from vigil.banks.formats import FORMATS, BankFormatError
     from vigil.banks.transfer import AlreadyImportedError, import_file
     from vigil.sharing.policy import PolicyError
@@ -198,7 +207,7 @@ def import_(
     try:
         if create:
             with store.session() as session:
-                if find_bank(session, bank, actor) is None:
+                if agency_bank(session, bank, actor) is None:
                     create_bank(session, bank, actor=actor)
                     created = True
         with err.status(f"importing {file.name}") as status:

@@ -357,6 +357,12 @@ def owns(viewer: Viewer, owner_agency_id: int) -> bool:
     return owner_agency_id == viewer.agency_id
 
 
+def owned_condition(viewer: Viewer, owner_agency_id: ColumnLike) -> ColumnElement[bool]:
+    """True where ``owner_agency_id`` (a column) is the viewer's agency: its own records,
+    e.g. the names a new bank of its must not repeat."""
+    return owner_agency_id == viewer.agency_id
+
+
 def check_owner(viewer: Viewer, owner_agency_id: int, what: str) -> None:
     """ForbiddenError unless the viewer's agency owns the record (to change it or share it)."""
     if owner_agency_id != viewer.agency_id:

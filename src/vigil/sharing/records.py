@@ -15,6 +15,7 @@ from vigil.sharing.policy import (
     Viewer,
     bank_condition,
     case_condition,
+    owned_condition,
     owns,
     seizure_condition,
 )
@@ -104,14 +105,63 @@ def find_case(session: Session, viewer: Viewer, reference: str) -> Case:
     raise NotVisibleError(f"no case {reference!r} (cases: {known or 'none yet'})")
 
 
+#: Between an agency's code and a bank's name: ``CODE/NAME`` is that agency's bank NAME.
+#: Bank names are unique within an agency only, so this is how one of several is chosen.
+AGENCY_SEPARATOR = "/"
+
+
+def qualified_bank_name(bank: Bank) -> str:
+    """``CODE/NAME``: the bank's owning agency's code and its name, which name it alone."""
+    return f"{bank.agency.code}{AGENCY_SEPARATOR}{bank.name}"
+
+
+def bank_label(viewer: Viewer, bank: Bank) -> str:
+    """How the viewer is told of a bank: its name when its own agency's, else ``CODE/NAME``."""
+    return bank.name if owns(viewer, bank.agency_id) else qualified_bank_name(bank)
+
+
+def own_bank(session: Session, viewer: Viewer, name: str) -> Bank | None:
+    """The viewer's own agency's bank called ``name``, if it has one.
+
+    A new bank's name is checked against these alone: other agencies' names, even of banks
+    the viewer may not see, are not its to know or take.
+    """
+    return session.scalar(
+        select(Bank).where(Bank.name == name, owned_condition(viewer, Bank.agency_id))
+    )
+
+
 def find_bank(session: Session, viewer: Viewer, name: str) -> Bank | None:
-    """The bank called ``name`` if the viewer may see it, else None (hidden or missing)."""
-    return session.scalar(select(Bank).where(Bank.name == name, bank_condition(viewer)))
+    """The bank ``name`` names among those the viewer may see, else None (hidden or missing).
+
+    ``name`` is a bank's name or ``CODE/NAME``. Of the visible banks called ``name``, the
+    viewer's agency's own is taken, else the only one; NotFoundError, listing them as
+    ``CODE/NAME``, when several other agencies' banks bear it.
+    """
+    visible = select(Bank).where(bank_condition(viewer))
+    code, separator, rest = name.partition(AGENCY_SEPARATOR)
+    if separator:
+        chosen = session.scalar(
+            visible.where(Bank.name == rest, Bank.agency.has(Agency.code == code))
+        )
+        if chosen is not None:
+            return chosen
+    found = list(session.scalars(visible.where(Bank.name == name).order_by(Bank.id)))
+    own = [bank for bank in found if owns(viewer, bank.agency_id)]
+    if own or len(found) == 1:
+        return (own or found)[0]
+    if found:
+        choices = ", ".join(sorted(qualified_bank_name(bank) for bank in found))
+        raise NotFoundError(
+            f"bank {name!r} is the name of several agencies' banks ({choices}): give CODE/NAME"
+        )
+    return None
 
 
 def bank_named(session: Session, viewer: Viewer, name: str) -> Bank:
-    """The bank called ``name`` if the viewer may see it; NotVisibleError naming the banks
-    the viewer may see otherwise (hidden and missing alike)."""
+    """The bank ``name`` names (as :func:`find_bank`) if the viewer may see it;
+    NotVisibleError naming the banks the viewer may see otherwise (hidden and missing alike).
+    """
     bank = find_bank(session, viewer, name)
     if bank is None:
         known = ", ".join(visible_bank_names(session, viewer)) or "none yet"
@@ -120,7 +170,8 @@ def bank_named(session: Session, viewer: Viewer, name: str) -> Bank:
 
 
 def visible_bank_names(session: Session, viewer: Viewer) -> list[str]:
-    """The names of the banks the viewer may see, sorted."""
-    return list(
-        session.scalars(select(Bank.name).where(bank_condition(viewer)).order_by(Bank.name))
+    """The banks the viewer may see, as it names them (:func:`bank_label`), sorted."""
+    return sorted(
+        bank_label(viewer, bank)
+        for bank in session.scalars(select(Bank).where(bank_condition(viewer)))
     )

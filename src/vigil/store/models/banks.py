@@ -6,7 +6,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigil.store.models.base import Base, utcnow
@@ -14,12 +24,18 @@ from vigil.store.models.sharing import Agency
 
 
 class Bank(Base):
-    """A named list of known hashes, with where it came from and who may see it."""
+    """A named list of known hashes, with where it came from and who may see it.
+
+    A name is unique within its agency, not across the network: another agency's bank may
+    bear it, and refusing a name because a bank the agency may not see holds it would tell
+    of that bank.
+    """
 
     __tablename__ = "bank"
+    __table_args__ = (UniqueConstraint("agency_id", "name", name="uq_bank_agency_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     source: Mapped[str | None] = mapped_column(Text)
     # owner (owning agency only) / named (listed agencies) / all (every member).

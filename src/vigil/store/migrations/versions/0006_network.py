@@ -1,23 +1,29 @@
 """network: ownership and dissemination of cases and seizures, grants, per-agency match
-reviews, hit notices, referrals, browser sessions
+reviews, hit notices, referrals, browser sessions, bank names unique per agency
 
 Revision ID: 0006
 Revises: 0005
 
 Existing cases and seizures stay with the agency that holds them, visible to it alone
 (level ``owner``); existing verdicts become the reviews of the agency that owns the seizure
-whose media the match is about.
+whose media the match is about. Bank names become unique within an agency instead of across
+the network: refusing a name another agency's hidden bank holds would tell of that bank.
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from alembic.util import CommandError
 
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# 0002 left the bank name's unique constraint unnamed: PostgreSQL calls it bank_name_key,
+# SQLite gives it no name, so the table rebuild SQLite needs names it the same way.
+_BANK_NAMES = {"uq": "%(table_name)s_%(column_0_name)s_key"}
 
 
 def _time(name: str, nullable: bool = False) -> sa.Column[object]:
@@ -177,10 +183,33 @@ def upgrade() -> None:
     )
     op.create_index("ix_web_session_user_id", "web_session", ["user_id"])
 
+    with op.batch_alter_table("bank", naming_convention=_BANK_NAMES) as batch_op:
+        batch_op.drop_constraint("bank_name_key", type_="unique")
+        batch_op.create_unique_constraint("uq_bank_agency_name", ["agency_id", "name"])
+
 
 def downgrade() -> None:
     """Revert this migration (grants, reviews of other agencies, notices, referrals and
-    sessions are lost; the owning agency's reviews go back onto the matches)."""
+    sessions are lost; the owning agency's reviews go back onto the matches).
+
+    Refused while two agencies have banks of the same name: before it a name is the
+    network's.
+    """
+    shared = (
+        op.get_bind()
+        .execute(sa.text("SELECT name FROM bank GROUP BY name HAVING COUNT(*) > 1 ORDER BY name"))
+        .scalars()
+        .all()
+    )
+    if shared:
+        names = ", ".join(repr(name) for name in shared)
+        raise CommandError(
+            f"cannot downgrade below 0006: several agencies have a bank named {names}; "
+            "rename or delete all but one of each first"
+        )
+    with op.batch_alter_table("bank") as batch_op:
+        batch_op.drop_constraint("uq_bank_agency_name", type_="unique")
+        batch_op.create_unique_constraint("bank_name_key", ["name"])
     op.drop_table("web_session")
     op.drop_table("hit_notice")
     with op.batch_alter_table("match") as batch_op:
