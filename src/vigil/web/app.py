@@ -20,6 +20,7 @@ from vigil.web.config import WebConfig
 from vigil.web.errors import install_error_handlers
 from vigil.web.lookup import install_lookup
 from vigil.web.routes import ROUTERS
+from vigil.web.routes.ingest import IngestJobs
 from vigil.web.rules import check_rules
 from vigil.web.security import SecurityMiddleware
 from vigil.web.templating import STATIC_DIR
@@ -46,6 +47,7 @@ def create_app(
     app.state.store = store
     app.state.config = config or WebConfig.from_env()
     app.state.clock = clock
+    app.state.ingest_jobs = IngestJobs()
     for router in ROUTERS:
         app.include_router(router)
     install_lookup(app, store)

@@ -92,12 +92,9 @@ class IngestJobs:
 
 
 def jobs_of(app: FastAPI) -> IngestJobs:
-    """The app's ingests (made on first use)."""
-    with_jobs: IngestJobs | None = getattr(app.state, "ingest_jobs", None)
-    if with_jobs is None:
-        with_jobs = IngestJobs()
-        app.state.ingest_jobs = with_jobs
-    return with_jobs
+    """The app's ingests (``create_app`` gives it its record of them)."""
+    jobs: IngestJobs = app.state.ingest_jobs
+    return jobs
 
 
 def job_of(request: Request, run_id: int) -> IngestJob | None:
@@ -183,7 +180,7 @@ async def start_ingest(
     )
     jobs = jobs_of(request.app)
     with jobs.lock:
-        jobs.threads.append(thread)
+        jobs.threads = [alive for alive in jobs.threads if alive.is_alive()] + [thread]
     thread.start()
     if not await run_in_threadpool(job.started.wait, START_TIMEOUT_SECONDS):
         raise ApiError(503, "the database is busy: the ingest has not started yet")

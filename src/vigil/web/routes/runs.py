@@ -39,6 +39,8 @@ class RunOut(BaseModel):
     files_total: int | None
     #: Why a run this server was running stopped, when it failed.
     error: str | None = None
+    #: What the running ingest says beside its counts (waiting for the database...).
+    notice: str | None = None
     summary: dict[str, Any]
 
 
@@ -75,6 +77,7 @@ def _run_out(
         files_done=done,
         files_total=total if running or run.status == "completed" else None,
         error=None if job is None or job.failure is None else str(job.failure) or "failed",
+        notice=job.note if job is not None and running else None,
         summary=summary.to_json(),
     )
 
