@@ -278,7 +278,7 @@ def test_an_import_completing_late_is_taken_in(store: Store, tmp_path: Path) -> 
 
 
 def test_the_ledger_records_one_event_per_asker(store: Store, pictures: Pictures) -> None:
-    from vigil.matching.lookup import LookupLedger
+    from vigil.matching.lookup_ledger import LookupLedger
 
     _bank(store, "known", pictures, [0])
     service = LookupService()

@@ -20,23 +20,26 @@ change.
 
 from __future__ import annotations
 
-import gc
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.banks.staging import Sessions, visible_entries
-from vigil.index.pdq import PdqIndex, codes_from_hex
+from vigil.index.pdq import codes_from_hex
+from vigil.matching.lookup_segments import (
+    Categories,
+    Segment,
+    SegmentBuilder,
+    collector_paused,
+    entry_rows,
+    positions,
+)
 from vigil.sharing import policy
-from vigil.sharing.actor import Actor
-from vigil.sharing.audit import Action, Details, record
 from vigil.sharing.policy import Permission, Viewer
 from vigil.signals.base import SignalType
 from vigil.signals.registry import EXACT, PDQ
@@ -50,10 +53,6 @@ _BY_NAME = {signal.name: signal for signal in LOOKUP_SIGNALS}
 # More segments than this, or this share of dead entries, and the next refresh rebuilds.
 _MAX_SEGMENTS = 32
 _DEAD_SHARE = 4
-_CHUNK = 65536
-_NO_IMPORT = 0
-
-Positions = int | tuple[int, ...]
 
 
 class LookupInputError(ValueError):
@@ -86,24 +85,6 @@ class LookupAnswer:
     def matched(self) -> bool:
         """Whether any visible entry matched."""
         return bool(self.matches)
-
-
-@dataclass
-class _Segment:
-    """Entries found by one refresh. Only ``live`` is ever replaced (never written in place)."""
-
-    entry_ids: NDArray[np.int64]
-    bank_ids: NDArray[np.int64]
-    import_ids: NDArray[np.int64]
-    categories: NDArray[np.int32]
-    category_names: list[str | None]
-    pdq: PdqIndex
-    exact: dict[str, dict[bytes, Positions]]
-    live: NDArray[np.bool_]
-
-    @property
-    def size(self) -> int:
-        return int(self.entry_ids.size)
 
 
 @dataclass(frozen=True)
@@ -141,136 +122,6 @@ def parse_values(signal: SignalType[Any], values: Sequence[object]) -> list[str]
     return parsed
 
 
-class _Categories:
-    """Category names by number; only ever appended to, so numbers already given stay valid
-    for the segments that hold them while a refresh adds more."""
-
-    def __init__(self) -> None:
-        self.names: list[str | None] = []
-        self._numbers: dict[str | None, int] = {}
-
-    def number(self, name: str | None) -> int:
-        found = self._numbers.get(name)
-        if found is None:
-            found = self._numbers[name] = len(self.names)
-            self.names.append(name)
-        return found
-
-
-class _Builder:
-    """Collects rows of bank entries into one segment."""
-
-    def __init__(self, categories: _Categories, quality_floor: int) -> None:
-        self._categories = categories
-        self._floor = quality_floor
-        self._ids: list[NDArray[np.int64]] = []
-        self._banks: list[NDArray[np.int64]] = []
-        self._imports: list[NDArray[np.int64]] = []
-        self._cats: list[NDArray[np.int32]] = []
-        self._codes: list[NDArray[np.uint8]] = []
-        self._positions: list[NDArray[np.int64]] = []
-        self.exact: dict[str, dict[bytes, Positions]] = {s.name: {} for s in EXACT}
-        self.size = 0
-
-    def _category(self, name: str | None) -> int:
-        return self._categories.number(name)
-
-    def add(self, rows: Sequence[Any]) -> None:
-        """Take in rows of (id, bank, import, category, quality, pdq, *exact hashes)."""
-        start = self.size
-        columns = list(zip(*rows, strict=True))
-        self._ids.append(np.array(columns[0], dtype=np.int64))
-        self._banks.append(np.array(columns[1], dtype=np.int64))
-        self._imports.append(np.array([i or _NO_IMPORT for i in columns[2]], dtype=np.int64))
-        self._cats.append(np.array([self._category(c) for c in columns[3]], dtype=np.int32))
-        qualities, pdqs = columns[4], columns[5]
-        floor = self._floor
-        usable = [
-            n
-            for n, pdq in enumerate(pdqs)
-            if pdq is not None and (qualities[n] is None or qualities[n] >= floor)
-        ]
-        if usable:
-            self._positions.append(np.array(usable, dtype=np.int64) + start)
-            self._codes.append(codes_from_hex([pdqs[n] for n in usable]))
-        for signal, hexes in zip(EXACT, columns[6:], strict=True):
-            table = self.exact[signal.name]
-            for n, value in enumerate(hexes):
-                if value:
-                    _put(table, bytes.fromhex(value), start + n)
-        self.size += len(rows)
-
-    def segment(self) -> _Segment | None:
-        """The segment of everything added; None when nothing was."""
-        if not self.size:
-            return None
-        pdq = (
-            PdqIndex.build(np.concatenate(self._codes), np.concatenate(self._positions))
-            if self._codes
-            else PdqIndex()
-        )
-        return _Segment(
-            entry_ids=np.concatenate(self._ids),
-            bank_ids=np.concatenate(self._banks),
-            import_ids=np.concatenate(self._imports),
-            categories=np.concatenate(self._cats),
-            category_names=self._categories.names,
-            pdq=pdq,
-            exact=self.exact,
-            live=np.ones(self.size, dtype=np.bool_),
-        )
-
-
-def _put(table: dict[bytes, Positions], key: bytes, position: int) -> None:
-    seen = table.get(key)
-    if seen is None:
-        table[key] = position
-    elif isinstance(seen, int):
-        table[key] = (seen, position)
-    else:
-        table[key] = (*seen, position)
-
-
-def _positions(found: Positions | None) -> tuple[int, ...]:
-    if found is None:
-        return ()
-    return (found,) if isinstance(found, int) else found
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while rows stream in.
-
-    Reading millions of rows makes millions of short-lived tuples, each of which counts
-    towards the collector's next pass over every live object: the pauses doubled the time a
-    build takes (9 s against 4.4 s at a million entries). The rows hold no cycles; they are
-    freed as usual, and the collector runs again when the read ends.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _entry_rows(session: Session, where: ColumnElement[bool]) -> Iterator[Sequence[Any]]:
-    """The rows :meth:`_Builder.add` takes, a chunk at a time, read through Core."""
-    exact_columns = [getattr(BankEntry, signal.name) for signal in EXACT]
-    query: Select[Any] = select(
-        BankEntry.id,
-        BankEntry.bank_id,
-        BankEntry.import_id,
-        BankEntry.category,
-        BankEntry.pdq_quality,
-        BankEntry.pdq,
-        *exact_columns,
-    ).where(visible_entries(), where)
-    result = session.connection().execute(query.execution_options(yield_per=_CHUNK))
-    yield from result.partitions()
-
-
 class LookupService:
     """Every bank's entries in memory, answering lookups; :meth:`refresh` follows the store."""
 
@@ -279,8 +130,8 @@ class LookupService:
         self.quality_floor = int(PDQ.quality_floor if quality_floor is None else quality_floor)
         #: How many times everything was rebuilt (the first build included).
         self.rebuilds = 0
-        self._segments: tuple[_Segment, ...] = ()
-        self._categories = _Categories()
+        self._segments: tuple[Segment, ...] = ()
+        self._categories = Categories()
         self._bank_names: dict[int, str] = {}
         self._visible: dict[tuple[int, bool], frozenset[int]] = {}
         self._imports: set[int] = set()
@@ -358,10 +209,10 @@ class LookupService:
 
     def _rebuild(self, session: Session) -> RefreshOutcome:
         """Read every entry again into one segment, then publish it in place of the rest."""
-        categories = _Categories()
-        builder = _Builder(categories, self.quality_floor)
-        with _collector_paused():
-            for rows in _entry_rows(session, BankEntry.id > 0):
+        categories = Categories()
+        builder = SegmentBuilder(categories, self.quality_floor)
+        with collector_paused():
+            for rows in entry_rows(session, BankEntry.id > 0):
                 builder.add(rows)
         segment = builder.segment()
         imports = set(
@@ -393,9 +244,9 @@ class LookupService:
         new_imports = sorted(complete - self._imports)
         arrived = BankEntry.id > self._last_entry
         completed = BankEntry.import_id.in_(new_imports) if new_imports else false()
-        builder = _Builder(self._categories, self.quality_floor)
-        with _collector_paused():
-            for rows in _entry_rows(session, or_(arrived, completed)):
+        builder = SegmentBuilder(self._categories, self.quality_floor)
+        with collector_paused():
+            for rows in entry_rows(session, or_(arrived, completed)):
                 builder.add(rows)
         segment = builder.segment()
         if segment is not None:
@@ -494,10 +345,10 @@ class LookupService:
         return answers
 
     def _pdq_hits(
-        self, segments: Iterable[_Segment], values: list[str]
-    ) -> list[list[tuple[_Segment, int, int]]]:
+        self, segments: Iterable[Segment], values: list[str]
+    ) -> list[list[tuple[Segment, int, int]]]:
         codes = codes_from_hex(values)
-        hits: list[list[tuple[_Segment, int, int]]] = [[] for _ in values]
+        hits: list[list[tuple[Segment, int, int]]] = [[] for _ in values]
         # One search per value: PdqIndex.search_many answered fewer hashes a second than
         # a loop of search at a million hashes (bench/README.md, "Lookup service").
         for segment in segments:
@@ -508,58 +359,13 @@ class LookupService:
 
     @staticmethod
     def _exact_hits(
-        segments: Iterable[_Segment], name: str, values: list[str]
-    ) -> list[list[tuple[_Segment, int, int]]]:
+        segments: Iterable[Segment], name: str, values: list[str]
+    ) -> list[list[tuple[Segment, int, int]]]:
         keys = [bytes.fromhex(value) for value in values]
-        hits: list[list[tuple[_Segment, int, int]]] = [[] for _ in values]
+        hits: list[list[tuple[Segment, int, int]]] = [[] for _ in values]
         for segment in segments:
             table = segment.exact[name]
             for number, key in enumerate(keys):
-                for pos in _positions(table.get(key)):
+                for pos in positions(table.get(key)):
                     hits[number].append((segment, pos, 0))
         return hits
-
-
-@dataclass
-class _Tally:
-    requests: int = 0
-    hashes: int = 0
-    matched: int = 0
-    signal_types: dict[str, int] = field(default_factory=dict)
-
-
-class LookupLedger:
-    """Counts lookups per actor; each :meth:`flush` records one audit event per actor.
-
-    An audit append per request would take the audit chain's lock on every lookup and cap
-    the service at the database's commit rate; a summary per actor per flush (the server
-    flushes every second) keeps who asked how much, and when, to the second.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tallies: dict[Actor, _Tally] = {}
-
-    def note(self, actor: Actor, signal_type: str, answers: Sequence[LookupAnswer]) -> None:
-        """Count one request of ``actor`` (how many values, how many matched; never which)."""
-        matched = sum(1 for answer in answers if answer.matched)
-        with self._lock:
-            tally = self._tallies.setdefault(actor, _Tally())
-            tally.requests += 1
-            tally.hashes += len(answers)
-            tally.matched += matched
-            tally.signal_types[signal_type] = tally.signal_types.get(signal_type, 0) + len(answers)
-
-    def flush(self, session: Session) -> int:
-        """Record what was counted since the last flush, in ``session``; returns events made."""
-        with self._lock:
-            tallies, self._tallies = self._tallies, {}
-        for actor, tally in tallies.items():
-            details: Details = {
-                "requests": tally.requests,
-                "hashes": tally.hashes,
-                "matched": tally.matched,
-                "signal_types": dict(sorted(tally.signal_types.items())),
-            }
-            record(session, Action.LOOKUP, "lookup", details, actor)
-        return len(tallies)

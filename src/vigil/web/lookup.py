@@ -34,9 +34,9 @@ from vigil.matching.lookup import (
     MAX_BATCH,
     LookupAnswer,
     LookupInputError,
-    LookupLedger,
     LookupService,
 )
+from vigil.matching.lookup_ledger import LookupLedger
 from vigil.sharing.policy import Permission
 from vigil.store.db import Store
 from vigil.web.auth import Principal
