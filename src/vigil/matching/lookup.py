@@ -349,11 +349,12 @@ class LookupService:
     ) -> list[list[tuple[Segment, int, int]]]:
         codes = codes_from_hex(values)
         hits: list[list[tuple[Segment, int, int]]] = [[] for _ in values]
-        # One search per value: PdqIndex.search_many answered fewer hashes a second than
-        # a loop of search at a million hashes (bench/README.md, "Lookup service").
         for segment in segments:
-            for number, code in enumerate(codes):
-                found = segment.pdq.search(code, self.radius)
+            if len(values) == 1:
+                results = [segment.pdq.search(codes[0], self.radius)]
+            else:
+                results = segment.pdq.search_many(codes, self.radius)
+            for number, found in enumerate(results):
                 hits[number].extend((segment, pos, dist) for pos, dist in found)
         return hits
 
