@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from alembic import command
-from sqlalchemy import select, text
+from alembic.util import CommandError
+from sqlalchemy import Connection, select, text
+from sqlalchemy.exc import IntegrityError
 
 from vigil.store.db import Store, alembic_config
 from vigil.store.models import Match, MatchReview, Seizure
@@ -80,3 +83,47 @@ def test_network_migration_keeps_owners_and_verdicts(store: Store) -> None:
         back = connection.execute(text("SELECT verdict, reviewed_by FROM match WHERE id = 9")).one()
     assert tuple(back) == ("rejected", "ana")
     command.upgrade(config, "head")
+
+
+def _bank(connection: Connection, bank_id: int, agency_id: int, name: str) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO bank (id, name, agency_id, dissemination, category_scheme, created_at)"
+            " VALUES (:i, :n, :a, 'owner', 'VICS-US', :t)"
+        ),
+        {"i": bank_id, "n": name, "a": agency_id, **T},
+    )
+
+
+def test_bank_names_are_unique_per_agency_from_0006(store: Store) -> None:
+    """0006 lets two agencies name banks alike; going back is refused while any do."""
+    config = alembic_config(store.engine)
+    with store.engine.begin() as connection:
+        for agency_id, code in ((7, "A"), (8, "B")):
+            connection.execute(
+                text("INSERT INTO agency (id, code, name, created_at) VALUES (:i, :c, :c, :t)"),
+                {"i": agency_id, "c": code, **T},
+            )
+        _bank(connection, 1, 7, "X")
+        _bank(connection, 2, 8, "X")
+        connection.execute(
+            text("INSERT INTO bank_entry (bank_id, md5, metadata) VALUES (1, :h, '{}')"),
+            {"h": "a" * 32},
+        )
+    with pytest.raises(IntegrityError), store.engine.begin() as connection:
+        _bank(connection, 3, 7, "X")
+    with pytest.raises(CommandError, match=r"several agencies have a bank named 'X'; rename"):
+        command.downgrade(config, "0005")
+    with store.engine.begin() as connection:
+        connection.execute(text("DELETE FROM bank WHERE id = 2"))
+    command.downgrade(config, "0005")
+    # Before 0006 a name is the network's; the rebuilt table kept the bank and its entry.
+    with pytest.raises(IntegrityError), store.engine.begin() as connection:
+        _bank(connection, 2, 8, "X")
+    with store.engine.connect() as connection:
+        kept = connection.execute(text("SELECT bank_id, md5 FROM bank_entry")).one()
+    assert tuple(kept) == (1, "a" * 32)
+    command.upgrade(config, "head")
+    with store.engine.begin() as connection:
+        _bank(connection, 2, 8, "X")
+    command.check(config)

@@ -37,6 +37,7 @@ from vigil.banks.transfer import (
 )
 from vigil.sharing.clock import as_utc
 from vigil.sharing.policy import Permission, Viewer, check_bank
+from vigil.sharing.records import qualified_bank_name
 from vigil.sharing.views import record_view
 from vigil.store.models import Bank, Level, RecordType
 from vigil.web.auth import Principal
@@ -227,7 +228,8 @@ async def post_import(
 
     def find_name() -> str:
         with reading(request) as session:
-            return _bank(session, caller.viewer, bank_id).name
+            # CODE/NAME: the viewer's agency may have a bank of the same name.
+            return qualified_bank_name(_bank(session, caller.viewer, bank_id))
 
     name = await run_in_threadpool(find_name)
     with tempfile.TemporaryDirectory(prefix="vigil-upload-") as folder:
@@ -278,9 +280,10 @@ def get_export(
     """Every entry of a bank the caller may see, in an exchange format (audited)."""
     buffer = io.BytesIO()
     with writing(request) as session:
-        name = _bank(session, caller.viewer, bank_id).name
+        bank = _bank(session, caller.viewer, bank_id)
+        name = bank.name
         with refused(422, BankError, field="format"):
-            export_bank(session, name, fmt, buffer, caller.actor)
+            export_bank(session, qualified_bank_name(bank), fmt, buffer, caller.actor)
     # A header holds only plain ASCII: the bank's name as far as it is that.
     download = _UNSAFE_IN_NAME.sub("_", name)[:100] + _SUFFIX[fmt]
     return Response(
@@ -298,8 +301,9 @@ def remove_bank(
 ) -> DeletedOut:
     """Delete a bank the caller's agency owns, its entries and the matches against them."""
     with writing(request) as session:
-        name = _bank(session, caller.viewer, bank_id).name
-        entries = delete_bank(session, name, caller.actor)
+        bank = _bank(session, caller.viewer, bank_id)
+        name = bank.name
+        entries = delete_bank(session, qualified_bank_name(bank), caller.actor)
     return DeletedOut(name=name, entries=entries)
 
 
