@@ -19,11 +19,23 @@ from vigil.banks.catalog import BankError, bank_by_name, create_bank, delete_ban
 from vigil.banks.transfer import export_bank, import_file
 from vigil.cli.main import app
 from vigil.config import Settings
+from vigil.matching.matching import match_seizure
+from vigil.reports.triage import build_report
 from vigil.sharing.actor import Actor
 from vigil.sharing.agencies import create_agency
-from vigil.sharing.policy import ForbiddenError
+from vigil.sharing.policy import ForbiddenError, resolve
 from vigil.store.db import Store
-from vigil.store.models import AgencyKind, AuditEvent, Bank, Level
+from vigil.store.models import (
+    Agency,
+    AgencyKind,
+    AuditEvent,
+    Bank,
+    IngestRun,
+    Level,
+    Media,
+    Sighting,
+)
+from vigil.store.repo import case_by_reference, seizure_by_name
 
 #: One entry per agency's bank, so an export tells whose bank was read.
 HASHES = {"AAA": "a" * 32, "BBB": "b" * 32, "CCC": "c" * 32}
@@ -189,3 +201,46 @@ def test_import_export_and_delete_by_qualified_name(network: Store, tmp_path: Pa
 def test_a_new_bank_name_cannot_hold_the_separator(network: Store) -> None:
     with network.session() as session, pytest.raises(BankError, match=r"cannot hold '/'"):
         create_bank(session, "AAA/X", actor=actor("BBB"))
+
+
+def test_the_report_counts_two_banks_of_one_name_apart(network: Store, tmp_path: Path) -> None:
+    _bank(network, tmp_path, "AAA", "X", Level.ALL)
+    _bank(network, tmp_path, "BBB", "X", Level.OWNER)
+    with network.session() as session:
+        viewer = resolve(session, actor("BBB"))
+        owner = session.get_one(Agency, viewer.agency_id)
+        seizure = seizure_by_name(session, case_by_reference(session, owner, "B-1"), "phone")
+        run = IngestRun(
+            seizure_id=seizure.id, root_path="/", status="complete", pdq_mode="fast", workers=1
+        )
+        session.add(run)
+        session.flush()
+        # One file known to A's bank "X", one to B's own "X".
+        for code in ("AAA", "BBB"):
+            media = Media(
+                sha256=code.lower() * 21 + "0",
+                sha1=code.lower() * 13 + "0",
+                md5=HASHES[code],
+                size=1,
+                kind="image",
+                format="jpeg",
+                mime="image/jpeg",
+            )
+            session.add(media)
+            session.flush()
+            path = f"{code}.jpg"
+            session.add(
+                Sighting(
+                    media_id=media.id,
+                    seizure_id=seizure.id,
+                    ingest_run_id=run.id,
+                    path=path,
+                    path_raw=path.encode(),
+                    size=1,
+                    mtime=0.0,
+                )
+            )
+        session.flush()
+        match_seizure(session, seizure.id)
+        report = build_report(session, seizure, viewer)
+    assert report.by_bank == {"AAA/X": 1, "X": 1}

@@ -32,7 +32,7 @@ from vigil.matching.matching import queries
 from vigil.matching.review import COUNTED
 from vigil.reports.summary import SeizureSummary, summarize_seizure
 from vigil.sharing.policy import Viewer, hidden_hits, seizure_condition
-from vigil.sharing.records import case_shown
+from vigil.sharing.records import bank_label, case_shown
 from vigil.signals import vpdq
 from vigil.signals.registry import EXACT as EXACT_SIGNALS
 from vigil.signals.registry import PDQ, VPDQ
@@ -233,11 +233,11 @@ def build_report(session: Session, seizure: Seizure, viewer: Viewer) -> TriageRe
         scheme = SCHEMES.get(bank.category_scheme)
         if entry.category is not None and scheme is not None and entry.category in scheme.labels:
             labels[entry.category] = scheme.labels[entry.category]
-        by_bank[bank.name].add(link.media_id)
+        by_bank[bank_label(viewer, bank)].add(link.media_id)
         if entry.series:
             series_media[entry.series].add(link.media_id)
             series_victim[entry.series].append(entry.victim_identified)
-            series_banks[entry.series].add(bank.name)
+            series_banks[entry.series].add(bank_label(viewer, bank))
     held = {hit.media_id for hit in hidden_hits(session, viewer, seizure.id)}
     classes = Counter[str]()
     new_ids = []
