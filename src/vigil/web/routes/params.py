@@ -8,6 +8,6 @@ from fastapi import Path
 
 #: The largest id a record can have (a 32-bit integer column on PostgreSQL): a larger one
 #: names no record, and is refused before it reaches the database.
-MAX_ID = 2**31 - 1
+MAX_ID = 2_147_483_647
 
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="The record's id.")]
