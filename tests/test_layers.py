@@ -50,3 +50,31 @@ def test_no_import_goes_back_up(package: str) -> None:
         if imported in FORBIDDEN[package]
     ]
     assert wrong == []
+
+
+ROUTES = PACKAGE / "web" / "routes"
+
+
+def _query_imports(module: Path) -> Iterator[tuple[int, str]]:
+    """(line, name) of every query-building import from sqlalchemy's core in ``module``:
+    ``from sqlalchemy import select`` and the like, or ``import sqlalchemy`` itself."""
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module == "sqlalchemy":
+            yield from ((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "sqlalchemy" or alias.name.startswith("sqlalchemy.sql"):
+                    yield node.lineno, alias.name
+
+
+def test_routes_build_no_queries() -> None:
+    """Routes hold no business logic: their queries live in the domain functions they call
+    (a session, from ``sqlalchemy.orm``, they may hold and pass on)."""
+    modules = sorted(ROUTES.glob("*.py"))
+    assert len(modules) > 5, f"no route modules in {ROUTES}"
+    wrong = [
+        f"{module.relative_to(PACKAGE)}:{line} imports {name} from sqlalchemy"
+        for module in modules
+        for line, name in _query_imports(module)
+    ]
+    assert wrong == []

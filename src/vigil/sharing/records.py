@@ -1,25 +1,33 @@
 """Finding records by the names users type — a case's reference, a seizure's name, a bank's
-name — among those the viewer may see.
+name — among those the viewer may see, and listing the cases and seizures it may see.
 
 A record the viewer may not see is answered exactly as one that does not exist, and the
-lists of "what exists" that such answers give name only visible records.
+lists of "what exists" that such answers give name only visible records. A listing's total
+counts the rows the viewer may see, never what exists.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, case, literal, select
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
+from vigil.sharing.clock import as_utc
 from vigil.sharing.policy import (
     NotVisibleError,
     Viewer,
     bank_condition,
     case_condition,
+    check_case,
+    check_seizure,
     owned_condition,
     owns,
     seizure_condition,
 )
-from vigil.store.models import Agency, Bank, Case, Seizure
+from vigil.store.models import Agency, Bank, Case, Level, Seizure
 from vigil.store.repo import NotFoundError
 
 #: How a case the viewer may not see is named beside a seizure it may see.
@@ -174,4 +182,134 @@ def visible_bank_names(session: Session, viewer: Viewer) -> list[str]:
     return sorted(
         bank_label(viewer, bank)
         for bank in session.scalars(select(Bank).where(bank_condition(viewer)))
+    )
+
+
+Item = TypeVar("Item")
+
+
+@dataclass(frozen=True)
+class Listing(Generic[Item]):
+    """One slice of a listing, and how many rows the viewer may see in all."""
+
+    items: list[Item]
+    total: int
+
+
+def count_rows(session: Session, query: Select[*tuple[Any, ...]]) -> int:
+    """How many rows ``query`` gives (before any limit)."""
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+@dataclass(frozen=True)
+class CaseListed:
+    """A case as the viewer is shown it: its reference, owner and level."""
+
+    id: int
+    reference: str
+    title: str | None
+    agency: str
+    dissemination: Level
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SeizureListed:
+    """A seizure as the viewer is shown it; its case is named (``case``, ``case_id``) only
+    where the viewer may see the case, else :data:`UNSHARED_CASE` and None."""
+
+    id: int
+    name: str
+    case: str
+    case_id: int | None
+    agency: str
+    dissemination: Level
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseShown:
+    """A case with the seizures of it the viewer may see, by name."""
+
+    case: CaseListed
+    seizures: list[SeizureListed]
+
+
+def _visible_cases(viewer: Viewer) -> Select[Case, str]:
+    return (
+        select(Case, Agency.code)
+        .join(Agency, Case.agency_id == Agency.id)
+        .where(case_condition(viewer))
+    )
+
+
+def _visible_seizures(viewer: Viewer) -> Select[Seizure, str, int | None, str]:
+    shown_id = case((case_condition(viewer), Case.id), else_=None)
+    return (
+        select(Seizure, case_shown(viewer), shown_id, Agency.code)
+        .join(Case, Seizure.case_id == Case.id)
+        .join(Agency, Seizure.agency_id == Agency.id)
+        .where(seizure_condition(viewer))
+    )
+
+
+def _case_listed(row: Row[Case, str]) -> CaseListed:
+    found, agency = row
+    return CaseListed(
+        id=found.id,
+        reference=found.reference,
+        title=found.title,
+        agency=agency,
+        dissemination=Level(found.dissemination),
+        created_at=as_utc(found.created_at),
+    )
+
+
+def _seizure_listed(row: Row[Seizure, str, int | None, str]) -> SeizureListed:
+    found, case_reference, case_id, agency = row
+    return SeizureListed(
+        id=found.id,
+        name=found.name,
+        case=case_reference,
+        case_id=case_id,
+        agency=agency,
+        dissemination=Level(found.dissemination),
+        created_at=as_utc(found.created_at),
+    )
+
+
+def list_cases(session: Session, viewer: Viewer, limit: int, offset: int) -> Listing[CaseListed]:
+    """The cases the viewer may see, by reference: ``limit`` of them after ``offset``."""
+    query = _visible_cases(viewer)
+    rows = session.execute(query.order_by(Case.reference, Case.id).limit(limit).offset(offset))
+    return Listing([_case_listed(row) for row in rows], count_rows(session, query))
+
+
+def case_detail(session: Session, viewer: Viewer, case_id: int) -> CaseShown:
+    """One case with the seizures of it the viewer may see; NotVisibleError when the case
+    is hidden or missing."""
+    check_case(session, viewer, case_id)
+    found = session.execute(_visible_cases(viewer).where(Case.id == case_id)).one()
+    seizures = session.execute(
+        _visible_seizures(viewer)
+        .where(Seizure.case_id == case_id)
+        .order_by(Seizure.name, Seizure.id)
+    )
+    return CaseShown(_case_listed(found), [_seizure_listed(row) for row in seizures])
+
+
+def list_seizures(
+    session: Session, viewer: Viewer, limit: int, offset: int
+) -> Listing[SeizureListed]:
+    """The seizures the viewer may see, newest first: ``limit`` of them after ``offset``."""
+    query = _visible_seizures(viewer)
+    rows = session.execute(query.order_by(Seizure.id.desc()).limit(limit).offset(offset))
+    return Listing([_seizure_listed(row) for row in rows], count_rows(session, query))
+
+
+def seizure_detail(session: Session, viewer: Viewer, seizure_id: int) -> SeizureListed:
+    """One seizure as the viewer is shown it; NotVisibleError when hidden or missing."""
+    check_seizure(session, viewer, seizure_id)
+    return _seizure_listed(
+        session.execute(_visible_seizures(viewer).where(Seizure.id == seizure_id)).one()
     )

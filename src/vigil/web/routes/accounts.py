@@ -12,10 +12,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.sharing import accounts, agencies
+from vigil.sharing.errors import AccountError
 from vigil.sharing.policy import (
     NotVisibleError,
     Permission,
@@ -193,9 +193,10 @@ def _administered_agency(session: Session, viewer: Viewer, code: str) -> Agency:
 def _administered_user(session: Session, viewer: Viewer, username: str) -> User:
     """The user, when the viewer administers their agency; 404 alike otherwise."""
     what = f"user {username!r}"
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None:
-        raise NotVisibleError(f"no {what}")
+    try:
+        user = accounts.find_user(session, username)
+    except AccountError:
+        raise NotVisibleError(f"no {what}") from None
     check_administers(viewer, user.agency_id, what)
     return user
 

@@ -7,27 +7,17 @@ record's level and named agencies is its owner's (``sharing.dissemination``).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import Session
 
 from vigil.reports.summary import summarize_seizure
-from vigil.sharing.clock import as_utc
+from vigil.sharing import records
 from vigil.sharing.dissemination import DisseminationError, Sharing, set_level
-from vigil.sharing.policy import (
-    Permission,
-    Viewer,
-    case_condition,
-    check_case,
-    check_seizure,
-    seizure_condition,
-)
-from vigil.sharing.records import case_shown
+from vigil.sharing.policy import Permission
 from vigil.sharing.views import record_view
-from vigil.store.models import Agency, Case, Level, RecordType, Seizure
+from vigil.store.models import Case, Level, RecordType, Seizure
 from vigil.web.auth import Principal
 from vigil.web.deps import reading, writing
 from vigil.web.errors import ERROR_RESPONSES, Page, PageRequest, page_request
@@ -110,50 +100,12 @@ class SharingOut(BaseModel):
     named: list[str]
 
 
-def _case_out(found: Case, agency: str) -> dict[str, Any]:
-    return {
-        "id": found.id,
-        "reference": found.reference,
-        "title": found.title,
-        "agency": agency,
-        "dissemination": Level(found.dissemination),
-        "created_at": as_utc(found.created_at),
-    }
+def _case_out(found: records.CaseListed) -> CaseOut:
+    return CaseOut.model_validate(found, from_attributes=True)
 
 
-def _visible_cases(viewer: Viewer) -> Select[Case, str]:
-    return (
-        select(Case, Agency.code)
-        .join(Agency, Case.agency_id == Agency.id)
-        .where(case_condition(viewer))
-    )
-
-
-def _visible_seizures(viewer: Viewer) -> Select[Seizure, str, int | None, str]:
-    shown_id = case((case_condition(viewer), Case.id), else_=None)
-    return (
-        select(Seizure, case_shown(viewer), shown_id, Agency.code)
-        .join(Case, Seizure.case_id == Case.id)
-        .join(Agency, Seizure.agency_id == Agency.id)
-        .where(seizure_condition(viewer))
-    )
-
-
-def _seizure_out(row: Any) -> dict[str, Any]:
-    found, case_reference, case_id, agency = row
-    return {
-        "id": found.id,
-        "name": found.name,
-        "case": case_reference,
-        "case_id": case_id,
-        "agency": agency,
-        "dissemination": Level(found.dissemination),
-        "created_at": as_utc(found.created_at),
-    }
-
-
-def _count(session: Session, query: Select[*tuple[Any, ...]]) -> int:
-    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+def _seizure_out(found: records.SeizureListed) -> SeizureOut:
+    return SeizureOut.model_validate(found, from_attributes=True)
 
 
 def _sharing_out(sharing: Sharing) -> SharingOut:
@@ -188,13 +140,9 @@ def list_cases(
     caller: Annotated[Principal, allow(Permission.READ)],
 ) -> Page[CaseOut]:
     """The cases the caller may see, by reference."""
-    query = _visible_cases(caller.viewer)
     with reading(request) as session:
-        rows = session.execute(
-            query.order_by(Case.reference, Case.id).limit(page.limit).offset(page.offset)
-        )
-        items = [CaseOut(**_case_out(found, agency)) for found, agency in rows]
-        return Page[CaseOut].of(items, page, _count(session, query))
+        found = records.list_cases(session, caller.viewer, page.limit, page.offset)
+    return Page[CaseOut].of([_case_out(item) for item in found.items], page, found.total)
 
 
 @router.get("/api/cases/{case_id}", tags=["cases"])
@@ -206,20 +154,11 @@ def get_case(
     """One case with its seizures the caller may see; 404 when hidden or missing."""
     viewer = caller.viewer
     with reading(request) as session:
-        check_case(session, viewer, case_id)
-        found, agency = session.execute(_visible_cases(viewer).where(Case.id == case_id)).one()
-        seizures = [
-            SeizureRef(id=row[0].id, name=row[0].name)
-            for row in session.execute(
-                _visible_seizures(viewer)
-                .where(Seizure.case_id == case_id)
-                .order_by(Seizure.name, Seizure.id)
-            )
-        ]
-        detail = CaseDetail(**_case_out(found, agency), seizures=seizures)
+        shown = records.case_detail(session, viewer, case_id)
     with writing(request) as session:
         record_view(session, viewer, session.get_one(Case, case_id))
-    return detail
+    seizures = [SeizureRef(id=seizure.id, name=seizure.name) for seizure in shown.seizures]
+    return CaseDetail(**_case_out(shown.case).model_dump(), seizures=seizures)
 
 
 @router.get("/api/seizures", tags=["seizures"])
@@ -229,13 +168,9 @@ def list_seizures(
     caller: Annotated[Principal, allow(Permission.READ)],
 ) -> Page[SeizureOut]:
     """The seizures the caller may see, newest first."""
-    query = _visible_seizures(caller.viewer)
     with reading(request) as session:
-        rows = session.execute(
-            query.order_by(Seizure.id.desc()).limit(page.limit).offset(page.offset)
-        )
-        items = [SeizureOut(**_seizure_out(row)) for row in rows]
-        return Page[SeizureOut].of(items, page, _count(session, query))
+        found = records.list_seizures(session, caller.viewer, page.limit, page.offset)
+    return Page[SeizureOut].of([_seizure_out(item) for item in found.items], page, found.total)
 
 
 @router.get("/api/seizures/{seizure_id}", tags=["seizures"])
@@ -249,13 +184,11 @@ def get_seizure(
     """One seizure with its summary; 404 when hidden or missing."""
     viewer = caller.viewer
     with reading(request) as session:
-        check_seizure(session, viewer, seizure_id)
-        row = session.execute(_visible_seizures(viewer).where(Seizure.id == seizure_id)).one()
+        shown = records.seizure_detail(session, viewer, seizure_id)
         summary = summarize_seizure(session, viewer, seizure_id).to_json()
-        detail = SeizureDetail(**_seizure_out(row), summary=SummaryOut(**summary))
     with writing(request) as session:
         record_view(session, viewer, session.get_one(Seizure, seizure_id))
-    return detail
+    return SeizureDetail(**_seizure_out(shown).model_dump(), summary=SummaryOut(**summary))
 
 
 @router.put("/api/cases/{case_id}/sharing", tags=["cases"])

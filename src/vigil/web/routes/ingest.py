@@ -16,15 +16,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from vigil.ingest.pipeline import IngestInputError, IngestRequest, ingest
+from vigil.reports.runs import RunOpened, newest_run
 from vigil.sharing.dissemination import DisseminationError
 from vigil.sharing.policy import Permission, Viewer
-from vigil.sharing.records import find_case
 from vigil.store.db import Store
-from vigil.store.models import IngestRun, Level, Seizure
+from vigil.store.models import Level
 from vigil.web.auth import Principal
 from vigil.web.deps import config_of, store_of
 from vigil.web.errors import ERROR_RESPONSES, ApiError
@@ -140,20 +139,10 @@ def _run(store: Store, job_request: IngestRequest, job: IngestJob) -> None:
         job.started.set()
 
 
-def _opened_run(store: Store, viewer: Viewer, case: str, seizure: str) -> IngestRun | None:
+def _opened_run(store: Store, viewer: Viewer, case: str, seizure: str) -> RunOpened | None:
     """The run the ingest opened: the newest of the caller's seizure."""
     with store.session() as session:
-        found = find_case(session, viewer, case)
-        run = session.scalar(
-            select(IngestRun)
-            .join(Seizure, IngestRun.seizure_id == Seizure.id)
-            .where(Seizure.case_id == found.id, Seizure.name == seizure)
-            .order_by(IngestRun.id.desc())
-            .limit(1)
-        )
-        if run is not None:
-            session.expunge(run)
-        return run
+        return newest_run(session, viewer, case, seizure)
 
 
 @router.post("/api/ingest-runs", status_code=202)

@@ -6,12 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
-from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from vigil.reports.summary import summarize_seizure
-from vigil.sharing.policy import NotVisibleError, Permission, Viewer, seizure_condition
-from vigil.store.models import Case, IngestRun, Seizure
+from vigil.reports import runs as ingest_runs
+from vigil.sharing.policy import Permission, Viewer
 from vigil.web.auth import Principal
 from vigil.web.deps import reading
 from vigil.web.errors import ERROR_RESPONSES, Page, PageRequest, page_request
@@ -44,53 +42,33 @@ class RunOut(BaseModel):
     summary: dict[str, Any]
 
 
-def _visible(viewer: Viewer) -> Select[IngestRun, Seizure, Case]:
-    return (
-        select(IngestRun, Seizure, Case)
-        .join(Seizure, IngestRun.seizure_id == Seizure.id)
-        .join(Case, Seizure.case_id == Case.id)
-        .where(seizure_condition(viewer))
-    )
-
-
-def _run_out(
-    session: Session,
-    viewer: Viewer,
-    run: IngestRun,
-    seizure: Seizure,
-    case: Case,
-    job: IngestJob | None = None,
-) -> RunOut:
-    summary = summarize_seizure(session, viewer, seizure.id)
-    running = job is not None and run.status != "completed"
-    done = job.files_done if job is not None and running else summary.files
-    total = job.files_total if job is not None and running else run.files_total
+def _run_out(shown: ingest_runs.RunShown, job: IngestJob | None = None) -> RunOut:
+    """The run as the API shows it: the progress of the ingest this server is running (when
+    it runs one for it) beside what the store says."""
+    running = job is not None and shown.status != "completed"
+    done = job.files_done if job is not None and running else shown.summary.files
+    total = job.files_total if job is not None and running else shown.files_total
     return RunOut(
-        id=run.id,
-        case=case.reference,
-        seizure=seizure.name,
-        status=run.status,
-        started_at=run.started_at.isoformat(),
-        finished_at=run.finished_at.isoformat() if run.finished_at else None,
-        resumes=run.resumes,
-        pdq_mode=run.pdq_mode,
+        id=shown.id,
+        case=shown.case,
+        seizure=shown.seizure,
+        status=shown.status,
+        started_at=shown.started_at.isoformat(),
+        finished_at=shown.finished_at.isoformat() if shown.finished_at else None,
+        resumes=shown.resumes,
+        pdq_mode=shown.pdq_mode,
         files_done=done,
-        files_total=total if running or run.status == "completed" else None,
+        files_total=total if running or shown.status == "completed" else None,
         error=None if job is None or job.failure is None else str(job.failure) or "failed",
         notice=job.note if job is not None and running else None,
-        summary=summary.to_json(),
+        summary=shown.summary.to_json(),
     )
 
 
 def visible_runs(session: Session, viewer: Viewer, page: PageRequest) -> Page[RunOut]:
     """The ingest runs the viewer may see (their seizure's rule), newest first."""
-    query = _visible(viewer)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(
-        query.order_by(IngestRun.id.desc()).limit(page.limit).offset(page.offset)
-    )
-    items = [_run_out(session, viewer, run, seizure, case) for run, seizure, case in rows]
-    return Page[RunOut].of(items, page, total)
+    found = ingest_runs.list_runs(session, viewer, page.limit, page.offset)
+    return Page[RunOut].of([_run_out(shown) for shown in found.items], page, found.total)
 
 
 @router.get("/api/ingest-runs")
@@ -112,8 +90,5 @@ def get_run(
 ) -> RunOut:
     """One ingest run; 404 when it does not exist or its seizure is not the caller's to see."""
     with reading(request) as session:
-        row = session.execute(_visible(caller.viewer).where(IngestRun.id == run_id)).first()
-        if row is None:
-            raise NotVisibleError(f"run_id: no ingest run {run_id}")
-        run, seizure, case = row
-        return _run_out(session, caller.viewer, run, seizure, case, job_of(request, run_id))
+        shown = ingest_runs.run_detail(session, caller.viewer, run_id)
+    return _run_out(shown, job_of(request, run_id))

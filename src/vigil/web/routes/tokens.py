@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.sharing import tokens
+from vigil.sharing.errors import AccountError
 from vigil.sharing.policy import NotVisibleError, Permission, Viewer, check_administers
 from vigil.store.models import ApiToken, Scope, User
 from vigil.web.auth import Principal
@@ -100,9 +100,10 @@ def create_token(
 def _revocable(session: Session, viewer: Viewer, caller: Principal, prefix: str) -> ApiToken:
     """The token, when it is the caller's or the caller administers its user; 404 otherwise."""
     what = f"token {prefix!r}"
-    token = session.scalar(select(ApiToken).where(ApiToken.prefix == prefix.strip().lower()))
-    if token is None:
-        raise NotVisibleError(f"no {what}")
+    try:
+        token = tokens.find_token(session, prefix.lower())
+    except AccountError:
+        raise NotVisibleError(f"no {what}") from None
     if token.user_id != caller.user_id:
         if not viewer.can(Permission.ADMINISTER):
             raise NotVisibleError(f"no {what}")
