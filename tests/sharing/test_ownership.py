@@ -282,7 +282,7 @@ def test_a_rejection_by_one_agency_leaves_anothers_report_unchanged(network: Net
         after_a = _report(session, "AAA", network.alpha)
         b_rows = seizure_matches(session, viewer(session, "BBB"), network.beta)
     assert before_b.classes["known_exact"] == after_b.classes["known_exact"] == 1
-    assert after_b.by_bank == {"alpha-secret-bank": 1}
+    assert after_b.by_bank == {"AAA/alpha-secret-bank": 1}  # another agency's bank
     assert {row.verdict for row in b_rows if row.signal == "md5"} == {"open"}
     assert before_a.classes["known_exact"] == 1
     assert after_a.classes["known_exact"] == 0
