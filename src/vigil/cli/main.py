@@ -256,6 +256,7 @@ def serve(
     try:
         web = create_app(store, config)
     except ConfigError as exc:  # the lookup service's settings (VIGIL_LOOKUP_*)
+        store.close()
         raise fail(str(exc)) from None
     # The lookup service holds every bank in memory: filled now, then followed every second.
     stop_lookup = web.state.lookup.start()
