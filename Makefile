@@ -30,6 +30,7 @@ run: $(BIN)/vigil
 	$(BIN)/vigil demo users --reset --data-dir $(DATA_DIR)
 	$(BIN)/vigil bank import $(DEMO_DIR)-bank.json --bank demo-known --create --agency DEMO-A --data-dir $(DATA_DIR)
 	$(BIN)/vigil ingest $(DEMO_DIR) --case DEMO-1 --seizure demo-phone --agency DEMO-A --data-dir $(DATA_DIR)
+	@echo "Log in at http://127.0.0.1:8000/login as demo-a (DEMO-A, holds the demo seizure) or demo-b (DEMO-B) with the passwords printed above (demo only)."
 	$(BIN)/vigil serve --data-dir $(DATA_DIR)
 
 test: $(BIN)/vigil system-deps

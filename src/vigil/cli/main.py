@@ -165,7 +165,7 @@ def ingest(
         if outcome.memory.reduced:
             out.print(outcome.memory.describe(), highlight=False)
         print_summary(out, outcome.summary, resumed=outcome.resumed)
-        print_triage(out, outcome.triage)
+        print_triage(out, outcome.triage, request.actor.agency)
 
 
 app.command("report")(report)

@@ -21,6 +21,7 @@ from vigil.reports.summary import SeizureSummary
 from vigil.reports.triage import CLASSES, TriageReport
 from vigil.sharing.policy import resolve
 from vigil.signals.registry import PDQ
+from vigil.store.repo import DEFAULT_AGENCY_CODE
 
 if TYPE_CHECKING:
     from vigil.ingest.pipeline import IngestOutcome
@@ -50,7 +51,7 @@ def print_summary(console: Console, summary: SeizureSummary, *, resumed: bool) -
         console.print(errors)
 
 
-def print_triage(console: Console, triage: TriageReport) -> None:
+def print_triage(console: Console, triage: TriageReport, agency: str = DEFAULT_AGENCY_CODE) -> None:
     """Print the known / new breakdown that ends every ingest (the report's headline)."""
     table = Table(title=f"Known and new ({triage.media:,} pictures and videos)")
     table.add_column("class")
@@ -67,6 +68,8 @@ def print_triage(console: Console, triage: TriageReport) -> None:
             highlight=False,
         )
     command = f"vigil report {shlex.quote(triage.seizure)} --case {shlex.quote(triage.case)}"
+    if agency != DEFAULT_AGENCY_CODE:
+        command += f" --agency {shlex.quote(agency)}"
     console.print(shown(f"full report: {command} --format html -o report.html"))
 
 
