@@ -13,7 +13,7 @@ from vigil.sharing.accounts import find_user, set_active
 from vigil.sharing.audit import Action, AuditQuery, find_events
 from vigil.store.models import Scope, WebSession
 from vigil.web.app import create_app
-from vigil.web.auth import CSRF_HEADER, SESSION_COOKIE
+from vigil.web.auth import CSRF_HEADER, SESSION_COOKIE, TokenCache
 from vigil.web.config import WebConfig
 
 ANALYST = ROLE_USERS["analyst"]
@@ -183,7 +183,9 @@ def test_repeated_failures_are_answered_429_with_retry_after(network: Network) -
 
 
 def test_tokens_are_refused_when_revoked_or_scoped_out(network: Network) -> None:
-    client = TestClient(create_app(network.store), base_url=BASE_URL)
+    # Without the token cache; how long a cached token outlives its revocation:
+    # tests/web/test_token_cache.py.
+    client = TestClient(create_app(network.store, token_cache=TokenCache(0)), base_url=BASE_URL)
     token, prefix = network.token_for(ADMIN, [Scope.READ])
     auth = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/agencies", headers=auth).status_code == 200

@@ -10,14 +10,24 @@ its own.
 
 No server secret is needed: session secrets and CSRF tokens are random and kept on the
 server.
+
+A verified API token is remembered for a few seconds (:class:`TokenCache`,
+``VIGIL_TOKEN_CACHE_SECONDS``, 5 by default, 0 for none), so that a program asking many
+times a second does not cost three database reads a request. The price: a token revoked, or
+a user deactivated or given other roles, keeps working in a process that verified it for up
+to that many seconds (in each worker process). A token's own expiry is checked on every
+request, and a refused token is never remembered.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -36,7 +46,7 @@ from vigil.sharing.policy import Viewer, resolve
 from vigil.sharing.tokens import verify_token
 from vigil.store.db import Store
 from vigil.store.models import Scope, User, WebSession
-from vigil.web.config import WebConfig
+from vigil.web.config import ConfigError, WebConfig
 from vigil.web.errors import ApiError, UnauthenticatedError
 
 SESSION_COOKIE = "vigil_session"
@@ -46,6 +56,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Recording every request would write on each one; to the minute is enough for idleness.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 _ADDRESS_MAX = 64
+TOKEN_CACHE_ENV = "VIGIL_TOKEN_CACHE_SECONDS"
+DEFAULT_TOKEN_CACHE_SECONDS = 5.0
+# More tokens than this remembered at once and the cache starts again (a flood of valid
+# tokens is unlikely; memory must stay bounded all the same).
+_TOKEN_CACHE_MAX = 10_000
 
 Clock = Callable[[], datetime]
 
@@ -73,6 +88,74 @@ class Principal:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class TokenCache:
+    """API tokens verified in the last ``seconds``, by the SHA-256 of the token, with whom
+    they let in.
+
+    ``clock`` (monotonic seconds) times the entries; the token's own expiry is compared with
+    the request's time on every hit. ``seconds`` 0 remembers nothing.
+    """
+
+    def __init__(
+        self,
+        seconds: float = DEFAULT_TOKEN_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if seconds < 0:
+            raise ValueError(f"seconds: {seconds!r} must be 0 or more")
+        self.seconds = seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[bytes, tuple[Principal, float, datetime]] = {}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> TokenCache:
+        """A cache remembering tokens for ``VIGIL_TOKEN_CACHE_SECONDS`` (default 5)."""
+        env = os.environ if environ is None else environ
+        text = env.get(TOKEN_CACHE_ENV, "").strip()
+        if not text:
+            return cls()
+        try:
+            seconds = float(text)
+        except ValueError:
+            raise ConfigError(f"{TOKEN_CACHE_ENV}: {text!r} is not a number") from None
+        if not 0 <= seconds <= 3600:
+            raise ConfigError(f"{TOKEN_CACHE_ENV}: {text!r} must be 0-3600 seconds")
+        return cls(seconds)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, presented: str, now: datetime) -> Principal | None:
+        """Whom ``presented`` let in, if verified less than ``seconds`` ago and not expired
+        at ``now``; None otherwise (verify it again)."""
+        if not self.seconds:
+            return None
+        key = hashlib.sha256(presented.encode()).digest()
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        principal, until, expires_at = entry
+        if self._clock() >= until or as_utc(now) >= expires_at:
+            with self._lock:
+                self._entries.pop(key, None)
+            return None
+        return principal
+
+    def put(self, presented: str, principal: Principal, expires_at: datetime) -> None:
+        """Remember that ``presented`` (valid until ``expires_at``) lets ``principal`` in."""
+        if not self.seconds:
+            return
+        key = hashlib.sha256(presented.encode()).digest()
+        now = self._clock()
+        with self._lock:
+            if len(self._entries) >= _TOKEN_CACHE_MAX:
+                self._entries = {k: e for k, e in self._entries.items() if e[1] > now}
+                if len(self._entries) >= _TOKEN_CACHE_MAX:
+                    self._entries = {}
+            self._entries[key] = (principal, now + self.seconds, as_utc(expires_at))
 
 
 def client_address(request: Request) -> str:
@@ -165,18 +248,40 @@ def principal_of(
     )
 
 
-def _identify(store: Store, config: WebConfig, now: datetime, request: Request) -> Principal | None:
+def _bearer(request: Request) -> str | None:
+    """The API token the request presents; None without one, 401 for another scheme."""
     authorization = request.headers.get("authorization")
-    if authorization:
-        scheme, _, presented = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not presented.strip():
-            raise UnauthenticatedError("authorization: expected 'Bearer vigil_...' (an API token)")
+    if not authorization:
+        return None
+    scheme, _, presented = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not presented.strip():
+        raise UnauthenticatedError("authorization: expected 'Bearer vigil_...' (an API token)")
+    return presented.strip()
+
+
+def _token_cache(request: Request) -> TokenCache | None:
+    cache: TokenCache | None = getattr(request.app.state, "token_cache", None)
+    return cache
+
+
+def _identify(store: Store, config: WebConfig, now: datetime, request: Request) -> Principal | None:
+    presented = _bearer(request)
+    if presented is not None:
+        cache = _token_cache(request)
+        if cache is not None:
+            remembered = cache.get(presented, now)
+            if remembered is not None:
+                return remembered
         with store.session() as session:
             try:
                 grant = verify_token(session, presented, now)
             except TokenError as exc:
                 raise UnauthenticatedError(str(exc)) from None
-            return principal_of(session, grant.user, grant.scopes, None, grant.token.prefix)
+            principal = principal_of(session, grant.user, grant.scopes, None, grant.token.prefix)
+            expires_at = grant.token.expires_at
+        if cache is not None:
+            cache.put(presented, principal, expires_at)
+        return principal
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         return None
@@ -202,7 +307,17 @@ def identify(request: Request) -> Principal | None:
 
 
 async def identify_async(request: Request) -> Principal | None:
-    """:func:`identify`, off the event loop (it reads the database)."""
+    """:func:`identify`, off the event loop when it reads the database (a token verified
+    lately is answered from the :class:`TokenCache`, on the loop)."""
+    state = request.scope.setdefault("state", {})
+    if "principal" not in state:
+        cache = _token_cache(request)
+        presented = _bearer(request) if cache is not None else None
+        if cache is not None and presented is not None:
+            remembered = cache.get(presented, request.app.state.clock())
+            if remembered is not None:
+                state["principal"] = remembered
+                return remembered
     return await run_in_threadpool(identify, request)
 
 
