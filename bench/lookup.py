@@ -7,11 +7,12 @@ user of the local agency an API token with the lookup scope, starts ``vigil serv
 
 - single lookups per second (``GET /api/lookup``), p50 / p99 latency;
 - batch hashes per second (``POST /api/lookup``, 1,000 hashes a request);
-- the server's resident memory;
+- the server's resident memory (each worker process's, with ``--workers``);
 - the time from ``vigil bank import`` of a new 10,000-entry file returning to its hashes
   answering (polled every 50 ms).
 
     .venv/bin/python bench/lookup.py [--entries 1000000] [--clients 4] [--seconds 10]
+                                     [--workers 1]
 """
 
 from __future__ import annotations
@@ -85,6 +86,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _family(pid: int) -> list[int]:
+    """``pid`` and its descendants (uvicorn's worker processes), the oldest first."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        for child in children:
+            found += _family(int(child))
+    return found
+
+
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -92,10 +103,35 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _rss_text(pid: int) -> str:
+    """The server's RSS: one figure, or each worker's (the supervising process apart)."""
+    family = _family(pid)
+    if len(family) == 1:
+        return f"{_rss_mb(pid):.0f} MB"
+    workers = " / ".join(f"{_rss_mb(p):.0f}" for p in family[1:])
+    return f"{_rss_mb(pid):.0f} MB supervisor; workers {workers} MB"
+
+
+def _wait_for_workers(pid: int, workers: int) -> None:
+    """Until every worker's resident memory has stopped growing (each built its index)."""
+    if workers == 1:
+        return
+    before = -1.0
+    while True:
+        now = sum(_rss_mb(p) for p in _family(pid))
+        if len(_family(pid)) > workers and abs(now - before) < 1:
+            return
+        before = now
+        time.sleep(1)
+
+
 def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of process ``pid`` so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU time of process ``pid`` and its descendants so far."""
+    total = 0
+    for member in _family(pid):
+        fields = Path(f"/proc/{member}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _client(args: tuple[str, str, str, list[str], int, float]) -> tuple[int, list[float]]:
@@ -147,6 +183,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1, help="vigil serve --workers")
     options = parser.parse_args()
 
     out_dir = BENCH / "out"
@@ -171,7 +208,9 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         started = time.perf_counter()
         server = subprocess.Popen(
-            [str(VIGIL), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL
+            [str(VIGIL), "serve", "--port", str(port), "--workers", str(options.workers)],
+            env=env,
+            stdout=subprocess.DEVNULL,
         )
         try:
             headers = {"Authorization": f"Bearer {token}"}
@@ -181,8 +220,10 @@ def main() -> None:
                     break
                 except httpx.TransportError:
                     time.sleep(0.2)
+            # With several workers the first to answer may not be the last to have built.
+            _wait_for_workers(server.pid, options.workers)
             print(f"server up (index built) in {time.perf_counter() - started:.1f} s", flush=True)
-            print(f"server RSS {_rss_mb(server.pid):.0f} MB", flush=True)
+            print(f"server RSS {_rss_text(server.pid)}", flush=True)
             check = httpx.get(
                 f"{base}/api/lookup",
                 params={"signal_type": "pdq", "hash": known[0]},
@@ -204,7 +245,7 @@ def main() -> None:
                     f"({1000 / cpu_ms * batch:,.0f} hashes/s a core)",
                     flush=True,
                 )
-            print(f"server RSS {_rss_mb(server.pid):.0f} MB", flush=True)
+            print(f"server RSS {_rss_text(server.pid)}", flush=True)
             imported = _vigil(env, "bank", "import", str(new), "--bank", "new", "--create")
             after = time.perf_counter()
             while True:
@@ -221,14 +262,14 @@ def main() -> None:
                 f"{time.perf_counter() - after:.2f} s",
                 flush=True,
             )
-            print(f"server RSS {_rss_mb(server.pid):.0f} MB", flush=True)
+            print(f"server RSS {_rss_text(server.pid)}", flush=True)
         finally:
             server.terminate()
             server.wait(30)
     load = os.getloadavg()[0]
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"load average {load:.1f} at the end"
+        f"load average {load:.1f} at the end; {options.workers} server worker(s)"
     )
 
 

@@ -202,3 +202,28 @@ def test_serve_refuses_a_bad_lookup_setting_in_one_line(settings: Settings) -> N
     result = CliRunner().invoke(app, ["serve", *where], env={"VIGIL_LOOKUP_BURST": "-1"})
     assert result.exit_code == 2
     assert result.stderr == "error: VIGIL_LOOKUP_BURST: '-1' must be greater than 0\n"
+
+
+def test_a_serve_worker_fills_the_service_at_startup_and_audits_at_shutdown(
+    store: Store, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vigil.config import DATA_DIR_ENV, DATABASE_URL_ENV
+    from vigil.web.app import serving_app
+
+    monkeypatch.setenv(DATA_DIR_ENV, str(store.settings.data_dir))
+    monkeypatch.setenv(DATABASE_URL_ENV, store.settings.database_url)
+    app = serving_app()  # what each `vigil serve --workers N` process runs
+    assert len(app.state.lookup.service) == 0
+    with TestClient(app) as client:
+        assert len(app.state.lookup.service) == 6  # every entry of both banks
+        response = client.get(
+            "/api/lookup",
+            params={"signal_type": "pdq", "hash": served.named[1]},
+            headers={"Authorization": f"Bearer {served.token}"},
+        )
+        assert response.json()["results"][0]["match"] is True
+    with store.session() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == Action.LOOKUP.value)
+        ).all()
+    assert [event.user_name for event in events] == ["platform-bot"]

@@ -239,12 +239,21 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(envvar="VIGIL_PORT", help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            envvar="VIGIL_WEB_WORKERS",
+            min=1,
+            help="Server processes; each holds its own copy of the lookup service's banks.",
+        ),
+    ] = 1,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Serve the web UI."""
     import uvicorn
 
+    from vigil.config import DATA_DIR_ENV, DATABASE_URL_ENV
     from vigil.web.app import create_app
     from vigil.web.config import ConfigError, WebConfig
 
@@ -252,23 +261,35 @@ def serve(
         config = WebConfig.from_env()
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    # Opened here once: the database is migrated (and that recorded) before any worker starts.
     store = open_store(data_dir, database_url)
     try:
-        web = create_app(store, config)
-    except ConfigError as exc:  # the lookup service's settings (VIGIL_LOOKUP_*)
+        # Each worker fills the lookup service with every bank when it starts, then follows
+        # the banks every second (and writes the lookups' audit events) until it stops.
+        web = create_app(store, config, follow_banks=workers == 1)
+    except ConfigError as exc:  # the lookup service's or the token cache's settings
         store.close()
         raise fail(str(exc)) from None
-    # The lookup service holds every bank in memory: filled now, then followed every second.
-    stop_lookup = web.state.lookup.start()
-    out.print(
-        f"Lookup service: {len(web.state.lookup.service):,} bank entries in memory",
-        highlight=False,
-    )
     out.print(f"Vigil web UI on http://{host}:{port}/ (Ctrl-C to stop)", highlight=False)
-    try:
-        uvicorn.run(web, host=host, port=port, log_level="warning")
-    finally:
-        stop_lookup()
+    if workers == 1:
+        try:
+            uvicorn.run(web, host=host, port=port, log_level="warning")
+        finally:
+            store.close()
+        return
+    settings = store.settings
+    store.close()
+    os.environ[DATA_DIR_ENV] = str(settings.data_dir)
+    os.environ[DATABASE_URL_ENV] = settings.database_url
+    out.print(f"{workers} worker processes, each with its own lookup service", highlight=False)
+    uvicorn.run(
+        "vigil.web.app:serving_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
 
 
 def main() -> None:
