@@ -42,7 +42,7 @@ from vigil.store.db import Store
 from vigil.web.auth import Principal
 from vigil.web.config import ConfigError
 from vigil.web.deps import config_of
-from vigil.web.errors import ApiError
+from vigil.web.errors import ApiError, ErrorBody
 from vigil.web.rules import allow
 
 log = logging.getLogger(__name__)
@@ -250,6 +250,11 @@ def _banks(value: str | None) -> set[str] | None:
 _HASHING_OFF = (
     "hashing is disabled: Vigil hashes no content for lookups; send signal_type and signal"
 )
+_REFUSED_CONTENT = {"model": ErrorBody, "description": "hashing content is off (as HMA's)"}
+_HMA_LOOKUP_ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "neither url nor both signal and signal_type"},
+    403: _REFUSED_CONTENT,
+}
 
 
 def lookup_router(lookup: Lookup) -> APIRouter:
@@ -315,7 +320,7 @@ def lookup_router(lookup: Lookup) -> APIRouter:
             )
         return RawLookupOut(matches=[m.entry_id for m in found])
 
-    @router.get("/m/lookup")
+    @router.get("/m/lookup", responses=_HMA_LOOKUP_ERRORS)
     async def hma_lookup(
         signal_type: str | None = None,
         signal: str | None = None,
@@ -338,7 +343,7 @@ def lookup_router(lookup: Lookup) -> APIRouter:
                 )
         return by_bank
 
-    @router.post("/m/lookup")
+    @router.post("/m/lookup", responses={403: _REFUSED_CONTENT})
     async def hma_lookup_content(caller: Principal = caller_rule) -> None:
         """HMA's lookup of uploaded content: refused, Vigil hashes no content for lookups."""
         raise ApiError(403, _HASHING_OFF)
