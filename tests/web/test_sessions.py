@@ -198,6 +198,17 @@ def test_tokens_are_refused_when_revoked_or_scoped_out(network: Network) -> None
     assert client.get("/api/me", headers={"Authorization": "Basic eDp5"}).status_code == 401
 
 
+def test_a_revocation_through_this_server_is_immediate_despite_the_token_cache(
+    network: Network,
+) -> None:
+    client = TestClient(create_app(network.store, token_cache=TokenCache(3600)), base_url=BASE_URL)
+    token, prefix = network.token_for(ADMIN, [Scope.READ])
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/agencies", headers=auth).status_code == 200  # now remembered
+    assert client.delete(f"/api/tokens/{prefix}", headers=auth).status_code == 200
+    assert client.get("/api/agencies", headers=auth).status_code == 401
+
+
 def test_a_post_from_another_site_is_refused(network: Network) -> None:
     client = TestClient(create_app(network.store), base_url=BASE_URL)
     form = {"username": ANALYST, "password": PASSWORD}

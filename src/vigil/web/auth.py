@@ -144,6 +144,15 @@ class TokenCache:
             return None
         return principal
 
+    def clear(self) -> None:
+        """Forget every token (a token was revoked or a user changed: verify afresh).
+
+        Tokens are keyed by their hash, not their owner, so everything is dropped: the next
+        request of each token costs one database read again.
+        """
+        with self._lock:
+            self._entries = {}
+
     def put(self, presented: str, principal: Principal, expires_at: datetime) -> None:
         """Remember that ``presented`` (valid until ``expires_at``) lets ``principal`` in."""
         if not self.seconds:
@@ -259,15 +268,23 @@ def _bearer(request: Request) -> str | None:
     return presented.strip()
 
 
-def _token_cache(request: Request) -> TokenCache | None:
+def token_cache_of(request: Request) -> TokenCache | None:
+    """The app's cache of verified API tokens (None for an app made without one)."""
     cache: TokenCache | None = getattr(request.app.state, "token_cache", None)
     return cache
+
+
+def forget_tokens(request: Request) -> None:
+    """Make this process verify every API token afresh (one was revoked, a user changed)."""
+    cache = token_cache_of(request)
+    if cache is not None:
+        cache.clear()
 
 
 def _identify(store: Store, config: WebConfig, now: datetime, request: Request) -> Principal | None:
     presented = _bearer(request)
     if presented is not None:
-        cache = _token_cache(request)
+        cache = token_cache_of(request)
         if cache is not None:
             remembered = cache.get(presented, now)
             if remembered is not None:
@@ -311,7 +328,7 @@ async def identify_async(request: Request) -> Principal | None:
     lately is answered from the :class:`TokenCache`, on the loop)."""
     state = request.scope.setdefault("state", {})
     if "principal" not in state:
-        cache = _token_cache(request)
+        cache = token_cache_of(request)
         presented = _bearer(request) if cache is not None else None
         if cache is not None and presented is not None:
             remembered = cache.get(presented, request.app.state.clock())

@@ -25,7 +25,7 @@ from vigil.sharing.policy import (
     permissions_of,
 )
 from vigil.store.models import Agency, AgencyKind, Role, User
-from vigil.web.auth import Principal, end_user_sessions
+from vigil.web.auth import Principal, end_user_sessions, forget_tokens
 from vigil.web.deps import now, reading, writing
 from vigil.web.errors import ERROR_RESPONSES
 from vigil.web.rules import PathRecord, allow
@@ -266,4 +266,8 @@ def change_user(
             accounts.set_password(session, user.username, body.password, caller.actor)
         if body.active is False or body.password is not None:
             end_user_sessions(session, user.id, moment)
-        return user_out(user)
+        answer = user_out(user)
+    # This process stops trusting tokens it verified before the change (others: within
+    # VIGIL_TOKEN_CACHE_SECONDS).
+    forget_tokens(request)
+    return answer

@@ -14,7 +14,7 @@ from vigil.sharing import tokens
 from vigil.sharing.errors import AccountError
 from vigil.sharing.policy import NotVisibleError, Permission, Viewer, check_administers
 from vigil.store.models import ApiToken, Scope, User
-from vigil.web.auth import Principal
+from vigil.web.auth import Principal, forget_tokens
 from vigil.web.deps import now, reading, writing
 from vigil.web.errors import ERROR_RESPONSES
 from vigil.web.rules import PathRecord, allow
@@ -121,4 +121,7 @@ def revoke_token(
     with writing(request) as session:
         token = _revocable(session, caller.viewer, caller, prefix)
         revoked = tokens.revoke_token(session, token.prefix, now(request), caller.actor)
-        return token_out(revoked, request)
+        answer = token_out(revoked, request)
+    # This process stops accepting it at once (others: within VIGIL_TOKEN_CACHE_SECONDS).
+    forget_tokens(request)
+    return answer
