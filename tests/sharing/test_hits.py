@@ -29,6 +29,7 @@ from vigil.matching.matching import match_seizure
 from vigil.reports.triage import build_report
 from vigil.sharing.actor import Actor
 from vigil.sharing.agencies import create_agency, update_agency
+from vigil.sharing.dissemination import set_level
 from vigil.sharing.hits import (
     acknowledge,
     list_notices,
@@ -44,7 +45,9 @@ from vigil.store.models import (
     AuditEvent,
     BankEntry,
     HitNotice,
+    Level,
     Media,
+    RecordType,
     Seizure,
     Sighting,
 )
@@ -354,3 +357,27 @@ def test_nothing_of_what_a_holds_reaches_b(settings: Settings, tmp_path: Path) -
     )
     assert refused.exit_code == 2
     assert f"no notice {notices[0]['reference']!r}" in refused.stderr
+
+
+def test_narrowing_a_level_tells_the_agencies_that_lose_sight_of_it(
+    store: Store, tmp_path: Path
+) -> None:
+    held = _holdings(store, tmp_path, with_bank=False)
+    with store.session() as session:
+        set_level(session, _viewer(session, A), RecordType.SEIZURE, held.seizure_id, Level.ALL)
+    b_seizure = _b_ingest(store, tmp_path)
+    with store.session() as session:
+        # B sees A's seizure: its copies are links, not hits.
+        assert list_notices(session, _viewer(session, B)) == []
+        set_level(session, _viewer(session, A), RecordType.SEIZURE, held.seizure_id, Level.OWNER)
+    with store.session() as session:
+        (seeker,) = list_notices(session, _viewer(session, B))
+        assert (seeker.side, seeker.subject) == ("seeker", f"seizure:{b_seizure}")
+        (mirror,) = list_notices(session, _viewer(session, A))
+        assert (mirror.subject, mirror.reference) == (
+            f"seizure:{held.seizure_id}",
+            seeker.reference,
+        )
+        # Saying it again changes nothing.
+        set_level(session, _viewer(session, A), RecordType.SEIZURE, held.seizure_id, Level.OWNER)
+        assert session.scalar(select(func.count()).select_from(HitNotice)) == 2

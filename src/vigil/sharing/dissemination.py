@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from vigil.sharing.audit import Action, bank_object, record, seizure_object
+from vigil.sharing.hits import raise_for_bank, raise_for_seizure
 from vigil.sharing.policy import (
     NotVisibleError,
     Permission,
@@ -180,7 +181,14 @@ def set_level(
         raise DisseminationError(f"the level of a {record_type.value} follows its records")
     _check_visible(session, viewer, record_type, record_id)
     found = _record(session, record_type, record_id)
-    return apply_level(session, viewer, record_type, found, level, agencies)
+    sharing = apply_level(session, viewer, record_type, found, level, agencies)
+    # Agencies that no longer see it, and whose seizures touch it, learn that there is a
+    # hit (idempotent: agencies notified before are not notified again).
+    if record_type is RecordType.BANK:
+        raise_for_bank(session, record_id, viewer.actor)
+    elif record_type is RecordType.SEIZURE:
+        raise_for_seizure(session, record_id, viewer.actor)
+    return sharing
 
 
 def sharing_of(

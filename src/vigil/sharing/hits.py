@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from vigil.sharing.actor import Actor
@@ -259,6 +259,37 @@ def raise_for_bank(session: Session, bank_id: int, actor: Actor) -> list[HitNoti
             {"references": _references(notices)},
             actor,
         )
+    return notices
+
+
+def raise_for_seizure(session: Session, seizure_id: int, actor: Actor) -> list[HitNotice]:
+    """Notify the hits on the seizure of every other seizure whose agency may not see it.
+
+    For after a seizure's level narrows: the other seizures are those sharing one of its
+    files or linked to one of its media by a match (either direction). One audit event
+    under ``actor`` when anything was raised.
+    """
+    held = session.get_one(Seizure, seizure_id)
+    own_media = select(Sighting.media_id).where(Sighting.seizure_id == seizure_id)
+    linked = (
+        select(Match.other_media_id)
+        .where(Match.media_id.in_(own_media), Match.other_media_id.is_not(None))
+        .union(select(Match.media_id).where(Match.other_media_id.in_(own_media)))
+    )
+    touching = select(Sighting.seizure_id).where(
+        or_(Sighting.media_id.in_(own_media), Sighting.media_id.in_(linked)),
+        Sighting.seizure_id != seizure_id,
+    )
+    seizures = session.scalars(select(Seizure).where(Seizure.id.in_(touching)).order_by(Seizure.id))
+    subject = seizure_subject(seizure_id)
+    notices = [
+        notice
+        for seizure in list(seizures)
+        for notice in _raise_for_seizure(session, seizure, actor.user, subject)
+    ]
+    if notices:
+        where = seizure_object(held.case.reference, held.name)
+        record(session, Action.HIT_RAISE, where, {"references": _references(notices)}, actor)
     return notices
 
 
