@@ -52,22 +52,28 @@ class WebConfig:
         default = cls()
         return cls(
             session_lifetime=timedelta(
-                hours=_number(env, SESSION_HOURS_ENV, default.session_lifetime / timedelta(hours=1))
+                hours=positive_setting(
+                    env, SESSION_HOURS_ENV, default.session_lifetime / timedelta(hours=1)
+                )
             ),
             session_idle=timedelta(
-                minutes=_number(
+                minutes=positive_setting(
                     env, SESSION_IDLE_MINUTES_ENV, default.session_idle / timedelta(minutes=1)
                 )
             ),
-            max_body_bytes=int(_number(env, MAX_BODY_ENV, default.max_body_bytes)),
-            max_upload_bytes=int(_number(env, MAX_UPLOAD_ENV, default.max_upload_bytes)),
-            read_timeout_seconds=_number(env, READ_TIMEOUT_ENV, default.read_timeout_seconds),
+            max_body_bytes=int(positive_setting(env, MAX_BODY_ENV, default.max_body_bytes)),
+            max_upload_bytes=int(positive_setting(env, MAX_UPLOAD_ENV, default.max_upload_bytes)),
+            read_timeout_seconds=positive_setting(
+                env, READ_TIMEOUT_ENV, default.read_timeout_seconds
+            ),
             behind_tls=env.get(BEHIND_TLS_ENV, "").strip().lower() in {"1", "true", "yes"},
             evidence_root=Path(env[EVIDENCE_ROOT_ENV]) if env.get(EVIDENCE_ROOT_ENV) else None,
         )
 
 
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
+def positive_setting(env: Mapping[str, str], name: str, default: float) -> float:
+    """The number in ``env[name]``, ``default`` when unset; ConfigError naming the variable
+    for text that is not a number or not greater than 0."""
     text = env.get(name, "").strip()
     if not text:
         return default

@@ -40,7 +40,7 @@ from vigil.matching.lookup_ledger import LookupLedger
 from vigil.sharing.policy import Permission
 from vigil.store.db import Store
 from vigil.web.auth import Principal
-from vigil.web.config import ConfigError
+from vigil.web.config import positive_setting
 from vigil.web.deps import config_of
 from vigil.web.errors import ApiError, ErrorBody
 from vigil.web.rules import allow
@@ -71,23 +71,10 @@ class LookupConfig:
         env = os.environ if environ is None else environ
         default = cls()
         return cls(
-            rate=_positive(env, RATE_ENV, default.rate),
-            burst=int(_positive(env, BURST_ENV, default.burst)),
-            refresh_seconds=_positive(env, REFRESH_ENV, default.refresh_seconds),
+            rate=positive_setting(env, RATE_ENV, default.rate),
+            burst=int(positive_setting(env, BURST_ENV, default.burst)),
+            refresh_seconds=positive_setting(env, REFRESH_ENV, default.refresh_seconds),
         )
-
-
-def _positive(env: Mapping[str, str], name: str, default: float) -> float:
-    text = env.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise ConfigError(f"{name}: {text!r} is not a number") from None
-    if value <= 0:
-        raise ConfigError(f"{name}: {text!r} must be greater than 0")
-    return value
 
 
 class RateLimiter:
