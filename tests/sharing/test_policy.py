@@ -14,27 +14,24 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.sharing.records import add_media, add_seizure
 from vigil.sharing import policy
 from vigil.sharing.actor import Actor
 from vigil.sharing.agencies import create_agency
 from vigil.store.db import Store
 from vigil.store.models import (
-    Agency,
     AgencyKind,
     Bank,
     BankEntry,
     GrantReason,
-    IngestRun,
     Level,
     Match,
-    Media,
     RecordType,
     Role,
     Scope,
     Seizure,
     Sighting,
 )
-from vigil.store.repo import case_by_reference, seizure_by_name
 
 
 @dataclass
@@ -56,45 +53,6 @@ def _viewer(session: Session, code: str, roles: frozenset[Role] | None = None) -
     return policy.resolve(session, actor)
 
 
-def _media(session: Session, tag: str) -> Media:
-    digest = tag.encode().hex().ljust(64, "0")
-    media = Media(
-        sha256=digest[:64],
-        sha1=digest[:40],
-        md5=digest[:32],
-        size=1,
-        kind="image",
-        format="jpeg",
-        mime="image/jpeg",
-    )
-    session.add(media)
-    session.flush()
-    return media
-
-
-def _seize(session: Session, agency_code: str, case: str, media: Media) -> Seizure:
-    owner = session.get_one(Agency, policy.resolve(session, Actor("t", agency_code)).agency_id)
-    seizure = seizure_by_name(session, case_by_reference(session, owner, case), "phone")
-    run = IngestRun(
-        seizure_id=seizure.id, root_path="/x", status="complete", pdq_mode="fast", workers=1
-    )
-    session.add(run)
-    session.flush()
-    session.add(
-        Sighting(
-            media_id=media.id,
-            seizure_id=seizure.id,
-            ingest_run_id=run.id,
-            path=f"{case}.jpg",
-            path_raw=f"{case}.jpg".encode(),
-            size=1,
-            mtime=0.0,
-        )
-    )
-    session.flush()
-    return seizure
-
-
 def _world(session: Session) -> World:
     for code, kind, country in (
         ("A", AgencyKind.NCB, "FR"),
@@ -104,10 +62,10 @@ def _world(session: Session) -> World:
     ):
         create_agency(session, code, f"Agency {code}", kind, country, actor=Actor("admin"))
     a = _viewer(session, "A")
-    a_media = _media(session, "a-picture")
-    b_media = _media(session, "b-picture")
-    seizure = _seize(session, "A", "A-OP-1", a_media)
-    _seize(session, "B", "B-OP-1", b_media)
+    a_media = add_media(session, "a-picture")
+    b_media = add_media(session, "b-picture")
+    seizure = add_seizure(session, "A", "A-OP-1", a_media)
+    add_seizure(session, "B", "B-OP-1", b_media)
     bank = Bank(
         name="a-bank",
         agency_id=a.agency_id,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from tests.sharing.records import add_media, add_seizure
 from vigil.cli.main import app
 from vigil.config import Settings
 from vigil.sharing import policy
@@ -34,20 +35,15 @@ from vigil.sharing.referrals import (
 )
 from vigil.store.db import Store
 from vigil.store.models import (
-    Agency,
     AgencyKind,
     AuditEvent,
-    IngestRun,
     Match,
-    Media,
     Priority,
     RecordType,
     Referral,
     Role,
     Seizure,
-    Sighting,
 )
-from vigil.store.repo import case_by_reference, seizure_by_name
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 DEFAULTS = DueTimes()
@@ -71,45 +67,6 @@ def viewer(session: Session, code: str, *roles: Role) -> policy.Viewer:
     return policy.resolve(session, actor)
 
 
-def _media(session: Session, tag: str) -> Media:
-    digest = tag.encode().hex().ljust(64, "0")[:64]
-    media = Media(
-        sha256=digest,
-        sha1=digest[:40],
-        md5=digest[:32],
-        size=1,
-        kind="image",
-        format="jpeg",
-        mime="image/jpeg",
-    )
-    session.add(media)
-    session.flush()
-    return media
-
-
-def _seize(session: Session, code: str, case: str, media: Media) -> int:
-    owner = session.scalars(select(Agency).where(Agency.code == code)).one()
-    seizure = seizure_by_name(session, case_by_reference(session, owner, case), "phone")
-    run = IngestRun(
-        seizure_id=seizure.id, root_path="/x", status="complete", pdq_mode="fast", workers=1
-    )
-    session.add(run)
-    session.flush()
-    session.add(
-        Sighting(
-            media_id=media.id,
-            seizure_id=seizure.id,
-            ingest_run_id=run.id,
-            path="a.jpg",
-            path_raw=b"a.jpg",
-            size=1,
-            mtime=0.0,
-        )
-    )
-    session.flush()
-    return seizure.id
-
-
 def build_world(session: Session) -> World:
     admin = Actor("admin")
     for code, kind, country in (
@@ -120,10 +77,10 @@ def build_world(session: Session) -> World:
         ("P", AgencyKind.PARTNER, None),
     ):
         create_agency(session, code, f"Agency {code}", kind, country, actor=admin)
-    a_media = _media(session, "a-picture")
-    b_media = _media(session, "b-picture")
-    seizure = _seize(session, "A", "A-OP-1", a_media)
-    _seize(session, "B", "B-OP-1", b_media)
+    a_media = add_media(session, "a-picture")
+    b_media = add_media(session, "b-picture")
+    seizure = add_seizure(session, "A", "A-OP-1", a_media).id
+    add_seizure(session, "B", "B-OP-1", b_media)
     match = Match(
         media_id=b_media.id,
         target_key=f"media:{a_media.id}",
