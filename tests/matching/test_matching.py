@@ -246,6 +246,9 @@ def test_matching_again_adds_nothing(store: Store, two_seizures: tuple[IngestOut
     a, _ = two_seizures
     with store.session() as session:
         stats = match_seizure(session, a.seizure_id, MatchSettings())
+        # Every stored match names the agency whose matching found it (here the only one).
+        finders = set(session.scalars(select(Match.agency_id).distinct()))
+        assert finders == {session.get_one(Seizure, a.seizure_id).agency_id}
     assert (stats.exact, stats.pdq, stats.vpdq) == (0, 0, 0)
 
 

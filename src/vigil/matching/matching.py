@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from vigil.banks.staging import visible_entries
@@ -70,11 +70,13 @@ def _in_other_seizure(seizure_id: int) -> ColumnElement[bool]:
     return exists().where(Sighting.media_id == Media.id, Sighting.seizure_id != seizure_id)
 
 
-def _store(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert the findings not yet stored (a finding is stored once, however often found)."""
+def _store(session: Session, rows: Sequence[dict[str, Any]], finder: int) -> None:
+    """Insert the findings not yet stored (a finding is stored once, however often found),
+    as found by agency ``finder`` (verdicts on them are per agency)."""
     for start in range(0, len(rows), 1000):
         session.execute(
-            insert_ignoring_duplicates(session, Match.__table__), rows[start : start + 1000]
+            insert_ignoring_duplicates(session, Match.__table__),
+            [{**row, "agency_id": finder} for row in rows[start : start + 1000]],
         )
 
 
@@ -220,8 +222,10 @@ def _pdq_findings(
     settings: MatchSettings,
     indexes: SignalIndexes,
     stats: MatchStats,
+    finder: int,
 ) -> None:
-    """Store the seizure's PDQ matches, reading its pictures a chunk at a time."""
+    """Store the seizure's PDQ matches (found by agency ``finder``), reading its pictures a
+    chunk at a time."""
     local = _seen_only_here(session, seizure_id)
     known = _linked_from_elsewhere(session, seizure_id, PDQ.name)
     others = _others_seen(session, seizure_id)
@@ -257,7 +261,7 @@ def _pdq_findings(
                 ).items()
                 if other != media_id and other not in local and (media_id, other) not in known
             ]
-        _store(session, rows)
+        _store(session, rows, finder)
 
 
 def _reliable_frames(frames: list[vpdq.VpdqFrame], quality_threshold: int) -> list[vpdq.VpdqFrame]:
@@ -324,15 +328,18 @@ def match_seizure(
         indexes = SignalIndexes(settings.quality_threshold)
     indexes.refresh(session)
     stats = MatchStats()
-    stats.exact = _added(session, lambda: _store(session, _exact_findings(session, seizure_id)))
+    # What this run stores is found by the seizure's agency.
+    finder = session.get_one(Seizure, seizure_id).agency_id
+    stats.exact = _added(
+        session, lambda: _store(session, _exact_findings(session, seizure_id), finder)
+    )
     stats.pdq = _added(
-        session, lambda: _pdq_findings(session, seizure_id, settings, indexes, stats)
+        session, lambda: _pdq_findings(session, seizure_id, settings, indexes, stats, finder)
     )
     stats.vpdq = _added(
         session,
-        lambda: _store(session, _vpdq_findings(session, seizure_id, settings, indexes, stats)),
+        lambda: _store(
+            session, _vpdq_findings(session, seizure_id, settings, indexes, stats), finder
+        ),
     )
-    # What this run stored was found by the seizure's agency (verdicts are per agency).
-    finder = select(Seizure.agency_id).where(Seizure.id == seizure_id).scalar_subquery()
-    session.execute(update(Match).where(Match.agency_id.is_(None)).values(agency_id=finder))
     return stats
