@@ -1,5 +1,6 @@
-"""Which cases, seizures, banks, media, matches and hit notices a viewer may see: SQL
-conditions for listings, and yes / no for one record."""
+"""Which cases, seizures, banks, series, victims, offenders, locations, missing-child
+reports, media, matches and hit notices a viewer may see: SQL conditions for listings, and
+yes / no for one record."""
 
 from __future__ import annotations
 
@@ -30,12 +31,18 @@ from vigil.store.models import (
     GrantReason,
     HitNotice,
     Level,
+    Location,
     Match,
     Media,
+    MissingChildReport,
+    Offender,
     RecordType,
     Seizure,
+    Series,
+    SeriesMedia,
     ShareGrant,
     Sighting,
+    Victim,
 )
 
 # --- visibility as SQL conditions -------------------------------------------------------
@@ -93,6 +100,50 @@ def bank_condition(viewer: Viewer) -> ColumnElement[bool]:
     return _owned_record(viewer, RecordType.BANK, Bank.agency_id, Bank.dissemination, Bank.id)
 
 
+def series_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """Keeps the series (rows of ``Series``) the viewer may see."""
+    return _owned_record(
+        viewer, RecordType.SERIES, Series.agency_id, Series.dissemination, Series.id
+    )
+
+
+def victim_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """Keeps the victims (rows of ``Victim``) the viewer may see."""
+    return _owned_record(
+        viewer, RecordType.VICTIM, Victim.agency_id, Victim.dissemination, Victim.id
+    )
+
+
+def offender_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """Keeps the offenders (rows of ``Offender``) the viewer may see."""
+    return _owned_record(
+        viewer, RecordType.OFFENDER, Offender.agency_id, Offender.dissemination, Offender.id
+    )
+
+
+def location_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """Keeps the locations (rows of ``Location``) the viewer may see."""
+    return _owned_record(
+        viewer, RecordType.LOCATION, Location.agency_id, Location.dissemination, Location.id
+    )
+
+
+def missing_report_condition(viewer: Viewer) -> ColumnElement[bool]:
+    """Keeps the missing-child reports (rows of ``MissingChildReport``) the viewer may see."""
+    return _owned_record(
+        viewer,
+        RecordType.MISSING_REPORT,
+        MissingChildReport.agency_id,
+        MissingChildReport.dissemination,
+        MissingChildReport.id,
+    )
+
+
+def visible_series_ids(viewer: Viewer) -> Select[int]:
+    """Ids of the series the viewer may see."""
+    return select(Series.id).where(series_condition(viewer)).correlate(None)
+
+
 def visible_seizure_ids(viewer: Viewer) -> Select[int]:
     """Ids of the seizures the viewer may see."""
     # A set on its own: never correlated to a query that also reads seizures.
@@ -105,9 +156,13 @@ def visible_bank_ids(viewer: Viewer) -> Select[int]:
 
 
 def visible_media_ids(viewer: Viewer) -> CompoundSelect[int]:
-    """Ids of the media the viewer may see: seen in a visible seizure, or referred."""
+    """Ids of the media the viewer may see: seen in a visible seizure, in a visible series,
+    or referred."""
     seen = select(Sighting.media_id).where(Sighting.seizure_id.in_(visible_seizure_ids(viewer)))
-    return seen.union(granted_ids(viewer, RecordType.MEDIA, [GrantReason.REFERRAL]))
+    in_series = select(SeriesMedia.media_id).where(
+        SeriesMedia.series_id.in_(visible_series_ids(viewer))
+    )
+    return seen.union(in_series, granted_ids(viewer, RecordType.MEDIA, [GrantReason.REFERRAL]))
 
 
 def media_condition(viewer: Viewer, media_id: ColumnLike) -> ColumnElement[bool]:
@@ -117,7 +172,19 @@ def media_condition(viewer: Viewer, media_id: ColumnLike) -> ColumnElement[bool]
         .where(Sighting.media_id == media_id, Sighting.seizure_id.in_(visible_seizure_ids(viewer)))
         .correlate_except(Sighting)
     )
-    return or_(seen, media_id.in_(granted_ids(viewer, RecordType.MEDIA, [GrantReason.REFERRAL])))
+    in_series = (
+        exists()
+        .where(
+            SeriesMedia.media_id == media_id,
+            SeriesMedia.series_id.in_(visible_series_ids(viewer)),
+        )
+        .correlate_except(SeriesMedia)
+    )
+    return or_(
+        seen,
+        in_series,
+        media_id.in_(granted_ids(viewer, RecordType.MEDIA, [GrantReason.REFERRAL])),
+    )
 
 
 def match_target_condition(viewer: Viewer) -> ColumnElement[bool]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigil.store.models.base import Base, utcnow
@@ -21,6 +21,12 @@ class Case(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     reference: Mapped[str] = mapped_column(String(100))
     title: Mapped[str | None] = mapped_column(String(300))
+    # CaseStatus (vigil.store.models.identification): open / closed.
+    status: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+    # Priority (vigil.store.models.network): urgent / high / routine.
+    priority: Mapped[str] = mapped_column(String(10), default="routine", server_default="routine")
+    opened_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
     # Level (vigil.store.models.network.Level): owner / named / all.
     dissemination: Mapped[str] = mapped_column(String(20), default="owner", server_default="owner")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -39,6 +45,9 @@ class Seizure(Base):
     # The owner: the case's agency (kept here so that visibility is one join, not two).
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: What was seized and where from, in the investigator's words.
+    source: Mapped[str | None] = mapped_column(Text)
+    seized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Level (vigil.store.models.network.Level); its sightings and ingest runs follow it.
     dissemination: Mapped[str] = mapped_column(String(20), default="owner", server_default="owner")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -35,13 +35,18 @@ class Level(StrEnum):
 
 
 class RecordType(StrEnum):
-    """The kinds of record that visibility can be granted on (series, victims... later)."""
+    """The kinds of record that visibility can be granted on."""
 
     CASE = "case"
     SEIZURE = "seizure"
     BANK = "bank"
     MEDIA = "media"
     MATCH = "match"
+    SERIES = "series"
+    VICTIM = "victim"
+    OFFENDER = "offender"
+    LOCATION = "location"
+    MISSING_REPORT = "missing_report"
 
 
 class GrantReason(StrEnum):
