@@ -1,7 +1,8 @@
 """Imports point down the layers: the domain packages split apart do not import each other back.
 
 Matching reads banks (their visible entries), never the reverse; reports read matching and
-the stored seizure, never ingest (which calls reports at the end of a run).
+the stored seizure, never ingest (which calls reports at the end of a run); cases (series,
+victims, alerts) stand on matching and sharing; sharing stands on the store alone.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ FORBIDDEN = {
     "banks": {"matching", "reports", "ingest", "cli", "web"},
     "matching": {"reports", "ingest", "cli", "web"},
     "reports": {"ingest", "cli", "web"},
+    # Ingest raises a seizure's alerts and the report lists them: cases serves both.
+    "cases": {"reports", "ingest", "cli", "web"},
+    # The policy and the network are the ground every domain package stands on.
+    "sharing": {"banks", "matching", "reports", "ingest", "cases", "cli", "web"},
 }
 
 

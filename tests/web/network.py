@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -37,9 +37,14 @@ from vigil.store.models import (
     Case,
     IngestRun,
     Level,
+    Location,
+    MissingChildReport,
+    Offender,
     Role,
     Scope,
     Seizure,
+    Series,
+    Victim,
     utcnow,
 )
 from vigil.web.auth import CSRF_HEADER, SESSION_COOKIE, start_session
@@ -53,12 +58,18 @@ ROBOT = "robot-fr"
 
 @dataclass(frozen=True)
 class Records:
-    """One agency's case, seizure and ingest run."""
+    """One agency's case, seizure, ingest run, bank, series, victim, offender, location and
+    missing-child report (ids), and the names they show."""
 
     case_id: int
     seizure_id: int
     run_id: int
     bank_id: int
+    series_id: int
+    victim_id: int
+    offender_id: int
+    location_id: int
+    missing_report_id: int
     texts: tuple[str, ...]
 
 
@@ -124,9 +135,45 @@ def _records(session: Session, agency: Agency, label: str, level: Level) -> Reco
         category_scheme=DEFAULT_CATEGORY_SCHEME,
     )
     session.add(bank)
+    owned = {"agency_id": agency.id, "dissemination": level.value}
+    series = Series(name=f"{label}-series-{tag}", **owned)
+    victim = Victim(label=f"{label}-victim-{tag}", **owned)
+    offender = Offender(label=f"{label}-offender-{tag}", **owned)
+    location = Location(description=f"{label}-location-{tag}", kind="room", **owned)
+    missing = MissingChildReport(
+        reference=f"{label}-MISSING-{tag}",
+        country=agency.country or "FR",
+        child_label=f"{label}-child-{tag}",
+        missing_since=date(2026, 1, 1),
+        **owned,
+    )
+    session.add_all([series, victim, offender, location, missing])
     session.flush()
-    texts = (case.reference, seizure.name, run.root_path, bank.name, str(bank.source))
-    return Records(case.id, seizure.id, run.id, bank.id, texts)
+    texts = (
+        case.reference,
+        seizure.name,
+        run.root_path,
+        bank.name,
+        str(bank.source),
+        series.name,
+        victim.label,
+        offender.label,
+        location.description,
+        missing.reference,
+        missing.child_label,
+    )
+    return Records(
+        case.id,
+        seizure.id,
+        run.id,
+        bank.id,
+        series.id,
+        victim.id,
+        offender.id,
+        location.id,
+        missing.id,
+        texts,
+    )
 
 
 def _user(session: Session, agency: Agency, username: str, roles: list[Role]) -> None:

@@ -115,6 +115,11 @@ OWNED_RECORDS = {
     PathRecord.CASE: "case_id",
     PathRecord.SEIZURE: "seizure_id",
     PathRecord.BANK: "bank_id",
+    PathRecord.SERIES: "series_id",
+    PathRecord.VICTIM: "victim_id",
+    PathRecord.OFFENDER: "offender_id",
+    PathRecord.LOCATION: "location_id",
+    PathRecord.MISSING_REPORT: "missing_report_id",
 }
 
 

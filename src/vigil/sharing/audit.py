@@ -75,6 +75,16 @@ class Action(StrEnum):
     REFERRAL_CLOSE = "referral.close"
     #: One request to the lookup service (however many hashes it asked about).
     LOOKUP = "lookup"
+    #: A series, victim, offender, location, missing-child report or case was made.
+    RECORD_CREATE = "record.create"
+    #: One of them changed (a status, a field); the record's history has the same entry.
+    RECORD_CHANGE = "record.change"
+    #: Media assigned to a series, or two records linked (series and victim...).
+    RECORD_LINK = "record.link"
+    #: A link removed (media taken out of a series...).
+    RECORD_UNLINK = "record.unlink"
+    ALERT_RAISE = "alert.raise"
+    ALERT_ACKNOWLEDGE = "alert.acknowledge"
 
 
 def seizure_object(case_reference: str, seizure_name: str) -> str:

@@ -1,4 +1,5 @@
-"""Who besides its owner may see a case, a seizure or a bank: its level and named agencies.
+"""Who besides its owner may see a record (a case, a seizure, a bank, a series, a victim,
+an offender, a location, a missing-child report): its level and named agencies.
 
 Only the owning agency changes a record's level, with the permission to write. Agencies
 named on a record are share grants of reason ``named`` (:func:`vigil.sharing.policy.grant`);
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -21,9 +23,8 @@ from vigil.sharing.policy import (
     Permission,
     Viewer,
     check_bank,
-    check_case,
     check_owner,
-    check_seizure,
+    check_record,
     grant,
     owns,
     require,
@@ -35,15 +36,30 @@ from vigil.store.models import (
     Case,
     GrantReason,
     Level,
+    Location,
+    MissingChildReport,
+    Offender,
     RecordType,
     Seizure,
+    Series,
     ShareGrant,
+    Victim,
 )
 
-#: The records whose level can be set (media and matches follow them).
-SHAREABLE = (RecordType.CASE, RecordType.SEIZURE, RecordType.BANK)
+Shared = Case | Seizure | Bank | Series | Victim | Offender | Location | MissingChildReport
 
-Shared = Case | Seizure | Bank
+#: The records whose level can be set, by type (media and matches follow them).
+_MODELS: dict[RecordType, type[Shared]] = {
+    RecordType.CASE: Case,
+    RecordType.SEIZURE: Seizure,
+    RecordType.BANK: Bank,
+    RecordType.SERIES: Series,
+    RecordType.VICTIM: Victim,
+    RecordType.OFFENDER: Offender,
+    RecordType.LOCATION: Location,
+    RecordType.MISSING_REPORT: MissingChildReport,
+}
+SHAREABLE = tuple(_MODELS)
 
 
 class DisseminationError(ValueError):
@@ -62,23 +78,17 @@ class Sharing:
 
 
 def _record(session: Session, record_type: RecordType, record_id: int) -> Shared:
-    found: Shared | None
-    if record_type is RecordType.CASE:
-        found = session.get(Case, record_id)
-    elif record_type is RecordType.SEIZURE:
-        found = session.get(Seizure, record_id)
-    else:
-        found = session.get(Bank, record_id)
+    found = cast(Shared | None, session.get(_MODELS[record_type], record_id))
     if found is None:
         raise NotVisibleError(f"no {record_type.value} with id {record_id}")
     return found
 
 
 def _check_visible(session: Session, viewer: Viewer, record_type: RecordType, ident: int) -> None:
-    check = {RecordType.CASE: check_case, RecordType.SEIZURE: check_seizure}.get(
-        record_type, check_bank
-    )
-    check(session, viewer, ident)
+    if record_type is RecordType.BANK:
+        check_bank(session, viewer, ident)
+    else:
+        check_record(session, viewer, record_type, ident)
 
 
 def _object(found: Shared) -> str:
@@ -87,7 +97,13 @@ def _object(found: Shared) -> str:
         return seizure_object(found.case.reference, found.name)
     if isinstance(found, Bank):
         return bank_object(found.name)
-    return f"case:{found.reference}"
+    if isinstance(found, Case):
+        return f"case:{found.reference}"
+    return f"{_type_of(found).value}:{found.id}"
+
+
+def _type_of(found: Shared) -> RecordType:
+    return next(kind for kind, model in _MODELS.items() if isinstance(found, model))
 
 
 def _agency_ids(session: Session, viewer: Viewer, codes: Sequence[str]) -> dict[str, int]:
@@ -214,6 +230,10 @@ def sharing_of(
 def _name(found: Shared) -> str:
     if isinstance(found, Seizure):
         return f"{found.case.reference}/{found.name}"
-    if isinstance(found, Bank):
+    if isinstance(found, Bank | Series):
         return found.name
+    if isinstance(found, Victim | Offender):
+        return found.label
+    if isinstance(found, Location):
+        return found.description
     return found.reference
