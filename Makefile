@@ -7,8 +7,8 @@ DATA_DIR ?= vigil-data
 
 .PHONY: run test lint system-deps clean
 
-# The C kernel is compiled by the install: reinstall when it changes.
-$(BIN)/vigil: pyproject.toml src/vigil/signals/_luma.c
+# The C kernels are compiled by the install: reinstall when it changes.
+$(BIN)/vigil: pyproject.toml src/vigil/signals/_luma.c src/vigil/index/_probe.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

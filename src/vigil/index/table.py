@@ -16,8 +16,8 @@ Layout, chosen to stay under 100 bytes a hash at a million hashes:
   hashes (45 bytes a hash instead of 60, for about 5 microseconds a lookup);
 * one table of 65,537 bucket starts per chunk (4 MiB in all), as positions in those lists.
 
-Lookups are vectorised: all 272 buckets of a query, or of a batch of queries, are read
-with a handful of numpy calls, with no Python loop over buckets or candidates.
+Lookups run in C (``_probe.c``): one pass over a query's buckets and candidates, with no
+temporary arrays; a batch of queries is one call.
 """
 
 from __future__ import annotations
@@ -27,29 +27,16 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from vigil.index.codes import CODE_WORDS, Codes, Words, as_words, distances_to
+from vigil.index import _probe
+from vigil.index.codes import CODE_WORDS, Codes, Words, as_words
 
 #: Chunks the hash is cut into, and values a chunk can take.
 CHUNKS = 16
 CHUNK_KEYS = 1 << 16
 #: The largest radius the table answers by lookups; larger ones need a full scan.
 MAX_LOOKUP_RADIUS = 2 * CHUNKS - 1
-# Bit masks XORed onto a chunk value: itself only, or itself and its 16 one-bit neighbours.
-_EXACT = np.zeros(1, dtype=np.uint16)
-_ONE_BIT = np.array([0, *(1 << bit for bit in range(16))], dtype=np.uint16)
-# Where each chunk's bucket starts begin in the flat table.
-_CHUNK_SLOT = (np.arange(CHUNKS, dtype=np.intp) * (CHUNK_KEYS + 1))[:, None]
-# Batched lookups verify about this many candidates at a time: enough queries to spread
-# numpy's per-call cost, few enough that the temporary arrays stay in cache (measured best
-# between 2**15 and 2**16 at a million hashes; 2**19 was half as fast).
-_BATCH_CANDIDATES = 1 << 16
-
 Rows = NDArray[np.intp]
 Distances = NDArray[np.uint16]
-
-
-def _masks(radius: int) -> NDArray[np.uint16]:
-    return _EXACT if radius < CHUNKS else _ONE_BIT
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,82 +108,22 @@ class ChunkTable:
 
         A row may appear more than once (found through several chunks).
         """
-        masks = _masks(radius)
-        slots = (query.view(np.uint16)[:, None] ^ masks) + _CHUNK_SLOT
-        rows = self._candidates(slots.ravel(), masks.size)
-        distance = distances_to(self.words.take(rows, axis=0), query)
-        hit = distance <= radius
-        return rows[hit], distance[hit]
+        _, rows, distances = self.search_batch(query.reshape(1, CODE_WORDS), radius)
+        return rows, distances
 
     def search_batch(self, queries: Words, radius: int) -> tuple[NDArray[np.intp], Rows, Distances]:
         """Like :meth:`search` for ``(m, 4)`` queries: query numbers, rows, distances."""
-        masks = _masks(radius)
-        # Expected candidates a query, from the mean bucket size.
-        per_query = CHUNKS * masks.size * len(self) // CHUNK_KEYS + 1
-        step = _BATCH_CANDIDATES // per_query
-        found: list[tuple[NDArray[np.intp], Rows, Distances]] = []
-        if step < 2:  # large tables: a query alone fills a step
-            for number, query in enumerate(queries):
-                rows, dists = self.search(query, radius)
-                found.append((np.full(rows.size, number, dtype=np.intp), rows, dists))
-        else:
-            for first in range(0, queries.shape[0], step):
-                group = queries[first : first + step]
-                numbers, rows, dists = self._search_group(group, masks, radius)
-                found.append((numbers + first, rows, dists))
-        if not found:
-            return _EMPTY_ROWS, _EMPTY_ROWS, _EMPTY_DISTANCES
-        numbers, rows, dists = (np.concatenate(parts) for parts in zip(*found, strict=True))
-        return numbers, rows, dists
-
-    def _search_group(
-        self, queries: Words, masks: NDArray[np.uint16], radius: int
-    ) -> tuple[NDArray[np.intp], Rows, Distances]:
-        group = queries.shape[0]
-        keys = queries.view(np.uint16)  # (group, 16)
-        # Buckets ordered chunk first, then query, then mask, so that chunk 0's come first.
-        slots = (keys.T[:, :, None] ^ masks) + _CHUNK_SLOT[:, :, None]
-        bucket_query = np.tile(np.repeat(np.arange(group, dtype=np.intp), masks.size), CHUNKS)
-        rows, lengths = self._candidates_with_lengths(slots.ravel(), group * masks.size)
-        numbers = np.repeat(bucket_query, lengths)
-        xor = self.words.take(rows, axis=0)
-        xor ^= queries.take(numbers, axis=0)
-        bits = np.bitwise_count(xor)
-        distance = bits[:, 0].astype(np.uint16)
-        for word in range(1, CODE_WORDS):
-            distance += bits[:, word]
-        hit = distance <= radius
-        return numbers[hit], rows[hit], distance[hit]
-
-    def _candidates(self, slots: NDArray[np.intp], chunk0_buckets: int) -> Rows:
-        return self._candidates_with_lengths(slots, chunk0_buckets)[0]
-
-    def _candidates_with_lengths(
-        self, slots: NDArray[np.intp], chunk0_buckets: int
-    ) -> tuple[Rows, NDArray[np.intp]]:
-        """Rows in the buckets at ``slots`` (chunk 0's first), and each bucket's size."""
-        begin = self.starts.take(slots).astype(np.intp)
-        lengths = self.starts.take(slots + 1).astype(np.intp) - begin
-        # Read the first entry of every bucket up front: these reads are independent, so the
-        # CPU overlaps their cache misses, which the long read below would take one by one
-        # (15% faster lookups at a million hashes).
-        # (An empty last bucket starts one past the end: hence the clip.)
-        self.low.take(begin[chunk0_buckets:], mode="clip")
-        if self.high is not None:
-            self.high.take(begin[chunk0_buckets:], mode="clip")
-        ends = np.cumsum(lengths)
-        # Position of every candidate: its bucket's start plus its rank in the bucket.
-        positions = np.repeat(begin - (ends - lengths), lengths)
-        positions += np.arange(positions.size, dtype=np.intp)
-        in_chunk0 = int(ends[chunk0_buckets - 1])
-        later = positions[in_chunk0:]
-        rows = np.empty(positions.size, dtype=np.intp)
-        rows[:in_chunk0] = positions[:in_chunk0]
-        rows[in_chunk0:] = self.low.take(later)
-        if self.high is not None:
-            rows[in_chunk0:] |= self.high.take(later).astype(np.intp) << 16
-        return rows, lengths
-
-
-_EMPTY_ROWS: Rows = np.empty(0, dtype=np.intp)
-_EMPTY_DISTANCES: Distances = np.empty(0, dtype=np.uint16)
+        # One pass of C over every candidate (see _probe.c for why not numpy).
+        numbers, rows, distances = _probe.search(
+            self.words,
+            self.starts,
+            self.low,
+            self.high,
+            np.ascontiguousarray(queries),
+            radius,
+        )
+        return (
+            np.frombuffer(numbers, dtype=np.intp),
+            np.frombuffer(rows, dtype=np.intp),
+            np.frombuffer(distances, dtype=np.uint16),
+        )

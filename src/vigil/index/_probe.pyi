@@ -1,0 +1,15 @@
+from typing import Any, TypeAlias
+
+from numpy.typing import NDArray
+
+_Buffer: TypeAlias = bytes | memoryview | NDArray[Any]
+
+def search(
+    words: _Buffer,
+    starts: _Buffer,
+    low: _Buffer,
+    high: _Buffer | None,
+    queries: _Buffer,
+    radius: int,
+    /,
+) -> tuple[bytes, bytes, bytes]: ...
