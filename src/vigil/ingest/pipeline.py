@@ -12,12 +12,14 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.cases.casework import update_seizure
 from vigil.ingest.budget import MemoryPlan, default_memory_budget, plan_memory
 from vigil.ingest.pool import WorkerPool
 from vigil.ingest.records import FileResult, FileTask
@@ -82,6 +84,9 @@ class IngestRequest:
     dissemination: Level = Level.OWNER
     #: The agencies (codes) that may see them when ``dissemination`` is ``named``.
     named: tuple[str, ...] = ()
+    #: What was seized and where from, and when: set on the seizure when given.
+    source: str | None = None
+    seized_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,10 @@ def _owned(session: Session, request: IngestRequest, root: Path) -> tuple[Case, 
     if known_seizure is None and wider:
         apply_level(
             session, viewer, RecordType.SEIZURE, seizure, request.dissemination, request.named
+        )
+    if request.source is not None or request.seized_at is not None:
+        update_seizure(
+            session, viewer, seizure.id, source=request.source, seized_at=request.seized_at
         )
     return case, seizure
 

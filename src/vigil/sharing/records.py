@@ -9,7 +9,7 @@ counts the rows the viewer may see, never what exists.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select
@@ -27,7 +27,7 @@ from vigil.sharing.policy import (
     owns,
     seizure_condition,
 )
-from vigil.store.models import Agency, Bank, Case, Level, Seizure
+from vigil.store.models import Agency, Bank, Case, CaseStatus, Level, Priority, Seizure
 from vigil.store.repo import NotFoundError
 
 #: How a case the viewer may not see is named beside a seizure it may see.
@@ -203,11 +203,16 @@ def count_rows(session: Session, query: Select[*tuple[Any, ...]]) -> int:
 
 @dataclass(frozen=True)
 class CaseListed:
-    """A case as the viewer is shown it: its reference, owner and level."""
+    """A case as the viewer is shown it: its reference, title, where it stands, owner and
+    level."""
 
     id: int
     reference: str
     title: str | None
+    status: CaseStatus
+    priority: Priority
+    opened_on: date | None
+    closed_on: date | None
     agency: str
     dissemination: Level
     created_at: datetime
@@ -222,6 +227,8 @@ class SeizureListed:
     name: str
     case: str
     case_id: int | None
+    source: str | None
+    seized_at: datetime | None
     agency: str
     dissemination: Level
     created_at: datetime
@@ -259,6 +266,10 @@ def _case_listed(row: Row[Case, str]) -> CaseListed:
         id=found.id,
         reference=found.reference,
         title=found.title,
+        status=CaseStatus(found.status),
+        priority=Priority(found.priority),
+        opened_on=found.opened_on,
+        closed_on=found.closed_on,
         agency=agency,
         dissemination=Level(found.dissemination),
         created_at=as_utc(found.created_at),
@@ -272,15 +283,26 @@ def _seizure_listed(row: Row[Seizure, str, int | None, str]) -> SeizureListed:
         name=found.name,
         case=case_reference,
         case_id=case_id,
+        source=found.source,
+        seized_at=as_utc(found.seized_at) if found.seized_at else None,
         agency=agency,
         dissemination=Level(found.dissemination),
         created_at=as_utc(found.created_at),
     )
 
 
-def list_cases(session: Session, viewer: Viewer, limit: int, offset: int) -> Listing[CaseListed]:
-    """The cases the viewer may see, by reference: ``limit`` of them after ``offset``."""
+def list_cases(
+    session: Session,
+    viewer: Viewer,
+    limit: int,
+    offset: int,
+    status: CaseStatus | None = None,
+) -> Listing[CaseListed]:
+    """The cases the viewer may see (in ``status``, when given), by reference: ``limit`` of
+    them after ``offset``."""
     query = _visible_cases(viewer)
+    if status is not None:
+        query = query.where(Case.status == CaseStatus(status).value)
     rows = session.execute(query.order_by(Case.reference, Case.id).limit(limit).offset(offset))
     return Listing([_case_listed(row) for row in rows], count_rows(session, query))
 
