@@ -172,7 +172,7 @@ def list_locations(
     if kind is not None:
         query = query.where(Location.kind == LocationKind(kind).value)
     rows = session.execute(query.order_by(Location.id).limit(limit).offset(offset))
-    items = [_shown(found, code, count) for found, code, count in rows.tuples()]
+    items = [_shown(found, code, count) for found, code, count in rows]
     return Listing(items, count_rows(session, query))
 
 

@@ -228,7 +228,7 @@ def list_reports(
     if status is not None:
         query = query.where(MissingChildReport.status == MissingStatus(status).value)
     ordered = query.order_by(MissingChildReport.missing_since.desc(), MissingChildReport.id)
-    rows = session.execute(ordered.limit(limit).offset(offset)).tuples()
+    rows = session.execute(ordered.limit(limit).offset(offset))
     return Listing([_shown(*row) for row in rows], count_rows(session, query))
 
 
@@ -236,7 +236,7 @@ def report_detail(session: Session, viewer: Viewer, report_id: int) -> ReportSho
     """One report; NotVisibleError when hidden or missing."""
     check_missing_report(session, viewer, report_id)
     row = session.execute(_visible(viewer).where(MissingChildReport.id == report_id)).one()
-    return _shown(*row.tuple())
+    return _shown(*row)
 
 
 def update_report(

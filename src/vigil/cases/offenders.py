@@ -150,7 +150,7 @@ def list_offenders(
     if status is not None:
         query = query.where(Offender.status == OffenderStatus(status).value)
     rows = session.execute(query.order_by(Offender.label, Offender.id).limit(limit).offset(offset))
-    items = [_shown(viewer, found, code) for found, code in rows.tuples()]
+    items = [_shown(viewer, found, code) for found, code in rows]
     return Listing(items, count_rows(session, query))
 
 

@@ -159,7 +159,7 @@ def _grouped(
         .group_by(key)
     )
     counts: Counter[str] = Counter()
-    for value, count in session.execute(query).tuples():
+    for value, count in session.execute(query):
         counts[UNKNOWN if value is None else str(value)] += count
     return counts
 
@@ -179,7 +179,7 @@ def _case_counts(session: Session, viewer: Viewer) -> list[CaseCounts]:
         .where(case_condition(viewer))
         .group_by(Case.id, Case.reference, Agency.code)
         .order_by(Case.reference, Agency.code)
-    ).tuples()
+    )
     return [CaseCounts(*row) for row in rows]
 
 
