@@ -12,6 +12,7 @@ import typer
 from vigil.cli.agencies import agency_app
 from vigil.cli.audit import audit_app
 from vigil.cli.banks import bank_app
+from vigil.cli.cases import case_app
 from vigil.cli.common import (
     AgencyCode,
     DatabaseUrl,
@@ -26,9 +27,13 @@ from vigil.cli.common import (
 )
 from vigil.cli.failures import explain
 from vigil.cli.hits import hit_app
+from vigil.cli.locations import location_app
 from vigil.cli.matches import Radius, Share, match_app, report
+from vigil.cli.missing import missing_app
+from vigil.cli.offenders import offender_app
 from vigil.cli.referrals import referral_app
 from vigil.cli.sharing import share_app
+from vigil.cli.stats import stats
 from vigil.cli.tokens import token_app
 from vigil.cli.users import user_app
 from vigil.signals.registry import PDQ, VPDQ
@@ -53,6 +58,10 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(share_app, name="share")
 app.add_typer(hit_app, name="hit")
 app.add_typer(referral_app, name="referral")
+app.add_typer(case_app, name="case")
+app.add_typer(offender_app, name="offender")
+app.add_typer(location_app, name="location")
+app.add_typer(missing_app, name="missing")
 
 
 @app.command()
@@ -61,6 +70,16 @@ def ingest(
     case: Annotated[str, typer.Option("--case", help="Case reference to file it under.")],
     seizure: Annotated[
         str | None, typer.Option("--seizure", help="Seizure name (default: folder name).")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="What was seized and where from, e.g. 'suspect's phone'."),
+    ] = None,
+    seized_at: Annotated[
+        str | None,
+        typer.Option(
+            "--seized-at", help="When it was seized: YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)."
+        ),
     ] = None,
     workers: Annotated[
         int, typer.Option("--workers", envvar="VIGIL_WORKERS", min=1, help="Worker processes.")
@@ -105,6 +124,8 @@ def ingest(
     The case and seizure belong to the agency acted for; when this run makes them, they are
     seen by --dissemination (see `vigil share set` to change it later).
     """
+    from vigil.cases.errors import IdentificationError
+    from vigil.cases.fields import moment
     from vigil.cli.progress import IngestProgressBar
     from vigil.cli.render import print_ingest_json, print_summary, print_triage
     from vigil.ingest.budget import (
@@ -134,6 +155,10 @@ def ingest(
         raise fail(f"--memory-budget: {exc}") from None
     if not path.exists():
         raise fail(f"{path}: no such folder")
+    try:
+        seized = None if seized_at is None else moment("--seized-at", seized_at)
+    except IdentificationError as exc:
+        raise fail(str(exc)) from None
     store = open_store(data_dir, database_url)
     request = IngestRequest(
         root=path,
@@ -147,6 +172,8 @@ def ingest(
         actor=acting(agency),
         dissemination=dissemination,
         named=tuple(named or ()),
+        source=source,
+        seized_at=seized,
     )
     try:
         with IngestProgressBar(err) as bar:
@@ -154,7 +181,7 @@ def ingest(
         if as_json:
             # The failed files stream from the store, so it closes after the document.
             print_ingest_json(store, outcome, request.actor)
-    except (IngestInputError, PolicyError, DisseminationError) as exc:
+    except (IngestInputError, PolicyError, DisseminationError, IdentificationError) as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
         err.print("interrupted: run the same command again to resume")
@@ -169,6 +196,7 @@ def ingest(
 
 
 app.command("report")(report)
+app.command("stats")(stats)
 
 
 @db_app.command("upgrade")

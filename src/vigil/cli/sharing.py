@@ -27,15 +27,25 @@ if TYPE_CHECKING:
     from vigil.sharing.policy import Viewer
 
 share_app = typer.Typer(
-    help="Dissemination: who besides the owner may see a case, seizure or bank.",
+    help="Dissemination: who besides the owner may see a case, seizure, bank or "
+    "identification record.",
     no_args_is_help=True,
 )
 
 RecordKind = Annotated[
-    RecordType, typer.Argument(help="What to share: case, seizure or bank.", metavar="KIND")
+    RecordType,
+    typer.Argument(
+        help="What to share: case, seizure, bank, series, victim, offender, location or "
+        "missing_report.",
+        metavar="KIND",
+    ),
 ]
 RecordName = Annotated[
-    str, typer.Argument(help="The case's reference, the seizure's name or the bank's name.")
+    str,
+    typer.Argument(
+        help="The case's reference, the seizure's or bank's or series' name, the victim's or "
+        "offender's label, the location's number or the missing-child report's reference."
+    ),
 ]
 CaseOption = Annotated[
     str | None,
@@ -47,16 +57,27 @@ def _record_id(
     session: Session, viewer: Viewer, kind: RecordType, name: str, case: str | None
 ) -> int:
     """The id of the record the viewer names, among those it may see."""
+    from vigil.cases.names import find_location, find_named
     from vigil.sharing.dissemination import DisseminationError
     from vigil.sharing.records import bank_named, find_case, find_seizure
 
+    if kind is RecordType.LOCATION:
+        return find_location(session, viewer, name).id
+    if kind in (
+        RecordType.SERIES,
+        RecordType.VICTIM,
+        RecordType.OFFENDER,
+        RecordType.MISSING_REPORT,
+    ):
+        found: int = find_named(session, viewer, kind, name).id
+        return found
     if kind is RecordType.CASE:
         return find_case(session, viewer, name).id
     if kind is RecordType.SEIZURE:
         return find_seizure(session, viewer, name, case).id
     if kind is RecordType.BANK:
         return bank_named(session, viewer, name).id
-    raise DisseminationError(f"KIND must be case, seizure or bank, not {kind.value!r}")
+    raise DisseminationError(f"KIND: the level of a {kind.value} follows its records")
 
 
 def _print(sharing: Sharing) -> None:

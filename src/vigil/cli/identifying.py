@@ -1,0 +1,81 @@
+"""What the identification commands share (`vigil case`, `offender`, `location`,
+`missing`, `stats`): acting for an agency with their refusals in one line, the sharing
+options, tables and a record's history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from vigil.cli.common import acting, out, shown, user_session
+from vigil.store.models import Level
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from vigil.cases.history import Change
+    from vigil.sharing.policy import Viewer
+
+LevelOption = Annotated[
+    Level,
+    typer.Option(
+        "--level",
+        help="Who besides your agency may see it: owner (nobody), named (the agencies given "
+        "with --with) or all (every member agency).",
+    ),
+]
+WithOption = Annotated[
+    list[str] | None,
+    typer.Option("--with", help="An agency (code) that may see it, for named (repeatable)."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
+
+
+@contextmanager
+def identifying(
+    agency: str, data_dir: Path | None, database_url: str | None
+) -> Iterator[tuple[Session, Viewer]]:
+    """A session (committed on success) and the viewer acting for ``agency``; bad input,
+    refused steps and the policy's refusals end the command with one line."""
+    from vigil.cases.errors import IdentificationError
+    from vigil.sharing.dissemination import DisseminationError
+    from vigil.sharing.policy import resolve
+    from vigil.store.repo import NotFoundError
+
+    refusals = (IdentificationError, DisseminationError, NotFoundError)
+    with user_session(data_dir, database_url, *refusals) as session:
+        yield session, resolve(session, acting(agency))
+
+
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """A table whose every cell is shown escaped (text comes from users)."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(shown("" if cell is None else str(cell)) for cell in row))
+    out.print(table)
+
+
+def print_fields(pairs: Sequence[tuple[str, object]]) -> None:
+    """One ``name: value`` line each, values escaped."""
+    for name, value in pairs:
+        out.print(shown(f"{name}: {'' if value is None else value}"), highlight=False)
+
+
+def print_history(changes: Sequence[Change]) -> None:
+    """A record's history, oldest first."""
+    rows = [
+        (c.at.isoformat(timespec="minutes"), c.action, c.by_user, c.agency, _detail(c.detail))
+        for c in changes
+    ]
+    print_table("History", ["at", "what", "by", "agency", "detail"], rows)
+
+
+def _detail(detail: dict[str, object]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in detail.items())
