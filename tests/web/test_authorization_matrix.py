@@ -21,7 +21,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.web.matrix_records import make_bank, make_hit_notice, make_match, make_referral
+from tests.web.matrix_records import (
+    make_alert,
+    make_bank,
+    make_hit_notice,
+    make_match,
+    make_media,
+    make_referral,
+)
 from tests.web.network import PARTNER_USER, PASSWORD, ROBOT, ROLE_USERS, Network
 from vigil.sharing.policy import permissions_of
 from vigil.store.db import Store
@@ -158,6 +165,13 @@ class Matrix:
         if kind is PathRecord.MATCH:
             seizure = self.records_of(caller, data).seizure_id
             return self.made(kind, caller, data, lambda: str(make_match(net.store, seizure)))
+        if kind is PathRecord.MEDIA:
+            seizure = self.records_of(caller, data).seizure_id
+            return self.made(kind, caller, data, lambda: str(make_media(net.store, seizure)))
+        if kind is PathRecord.ALERT:
+            # On the seizure, about the seizure itself: seen exactly where the seizure is.
+            seizure = self.records_of(caller, data).seizure_id
+            return self.made(kind, caller, data, lambda: make_alert(net.store, seizure))
         attribute = OWNED_RECORDS.get(kind)
         if attribute is not None:
             return str(getattr(self.records_of(caller, data), attribute))
@@ -241,6 +255,17 @@ OWNER_ONLY = {
     ("PUT", "/api/banks/{bank_id}/sharing"),
     ("POST", "/api/banks/{bank_id}/imports"),
     ("DELETE", "/api/banks/{bank_id}"),
+    ("POST", "/api/alerts/{alert_id}/acknowledge"),
+    ("PATCH", "/api/series/{series_id}"),
+    ("POST", "/api/series/{series_id}/media"),
+    ("DELETE", "/api/series/{series_id}/media/{media_id}"),
+    ("POST", "/api/series/{series_id}/links"),
+    ("PUT", "/api/series/{series_id}/sharing"),
+    ("PATCH", "/api/victims/{victim_id}"),
+    ("POST", "/api/victims/{victim_id}/identify"),
+    ("POST", "/api/victims/{victim_id}/rescue"),
+    ("POST", "/api/victims/{victim_id}/safeguard"),
+    ("PUT", "/api/victims/{victim_id}/sharing"),
 }
 
 #: The folder under the matrix's evidence root that ``POST /api/ingest-runs`` ingests.
@@ -288,11 +313,25 @@ BODIES: dict[tuple[str, str], Callable[[int], Body]] = {
         {"to": "NCB-BR", "priority": "routine", "subject": f"matrix {n}", "body": "text"}
     ),
     ("POST", "/api/referrals/{reference}/close"): lambda n: Body({"outcome": "closed"}),
+    ("POST", "/api/series"): lambda n: Body({"name": f"matrix series {n}"}),
+    ("PATCH", "/api/series/{series_id}"): lambda n: Body({"description": f"matrix {n}"}),
+    ("POST", "/api/series/{series_id}/media"): lambda n: Body({"media": []}),
+    # NCB-FR's own victim is the network's first (tests/web/network.py makes it first).
+    ("POST", "/api/series/{series_id}/links"): lambda n: Body({"victim": 1}),
+    ("PUT", "/api/series/{series_id}/sharing"): lambda n: Body({"level": "owner"}),
+    ("POST", "/api/victims"): lambda n: Body({"label": f"matrix victim {n}"}),
+    ("PATCH", "/api/victims/{victim_id}"): lambda n: Body({"age_band": "6-9"}),
+    ("POST", "/api/victims/{victim_id}/identify"): lambda n: Body({"on": "2026-01-02"}),
+    ("POST", "/api/victims/{victim_id}/rescue"): lambda n: Body({"on": "2026-01-03"}),
+    ("POST", "/api/victims/{victim_id}/safeguard"): lambda n: Body({}),
+    ("PUT", "/api/victims/{victim_id}/sharing"): lambda n: Body({"level": "owner"}),
 }
 NO_BODY = {
     ("POST", "/logout"),
     ("POST", "/m/lookup"),
     ("POST", "/api/hits/{reference}/acknowledge"),
+    ("POST", "/api/alerts/{alert_id}/acknowledge"),
+    ("POST", "/api/seizures/{seizure_id}/alerts"),
     ("POST", "/api/referrals/{reference}/acknowledge"),
     ("POST", "/api/referrals/{reference}/progress"),
 }

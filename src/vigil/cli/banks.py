@@ -197,7 +197,9 @@ def import_(
     from vigil.banks.catalog import BankError, agency_bank, create_bank, delete_bank
     from vigil.banks.formats import FORMATS, BankFormatError
     from vigil.banks.transfer import AlreadyImportedError, import_file
-    from vigil.sharing.policy import PolicyError
+    from vigil.cases.series import series_from_banks
+    from vigil.sharing.policy import PolicyError, resolve
+    from vigil.sharing.records import bank_named
 
     if fmt is not None and fmt not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
@@ -216,6 +218,9 @@ def import_(
                 status.update(f"importing {file.name}: {count:,} entries read")
 
             outcome = import_file(store.session, file, bank, fmt, staged, actor)
+        with store.session() as session:  # its entries' series names become series
+            viewer = resolve(session, actor)
+            series_from_banks(session, viewer, bank_named(session, viewer, bank).id)
     except AlreadyImportedError as exc:
         out.print(str(exc), highlight=False)
         return

@@ -32,10 +32,12 @@ from vigil.cli.matches import Radius, Share, match_app, report
 from vigil.cli.missing import missing_app
 from vigil.cli.offenders import offender_app
 from vigil.cli.referrals import referral_app
+from vigil.cli.series import series_app
 from vigil.cli.sharing import share_app
 from vigil.cli.stats import stats
 from vigil.cli.tokens import token_app
 from vigil.cli.users import user_app
+from vigil.cli.victims import victim_app
 from vigil.signals.registry import PDQ, VPDQ
 from vigil.store.models import Level
 from vigil.store.repo import DEFAULT_AGENCY_CODE
@@ -62,6 +64,8 @@ app.add_typer(case_app, name="case")
 app.add_typer(offender_app, name="offender")
 app.add_typer(location_app, name="location")
 app.add_typer(missing_app, name="missing")
+app.add_typer(series_app, name="series")
+app.add_typer(victim_app, name="victim")
 
 
 @app.command()

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from vigil.web.routes import (
     accounts,
+    alerts,
     audit,
     banks,
     cases,
@@ -20,7 +21,9 @@ from vigil.web.routes import (
     referrals,
     reports,
     runs,
+    series,
     tokens,
+    victims,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -33,6 +36,9 @@ ROUTERS: list[APIRouter] = [
     reports.router,
     hits.router,
     referrals.router,
+    alerts.router,
+    series.router,
+    victims.router,
     accounts.router,
     tokens.router,
     audit.router,

@@ -35,6 +35,7 @@ from vigil.banks.transfer import (
     export_bank,
     import_file,
 )
+from vigil.cases.series import series_from_banks
 from vigil.sharing.clock import as_utc
 from vigil.sharing.policy import Permission, Viewer, check_bank
 from vigil.sharing.records import qualified_bank_name
@@ -253,6 +254,12 @@ async def post_import(
             message = str(exc).replace(str(path), path.name)
             conflict = isinstance(exc, AlreadyImportedError | ImportRunningError)
             raise ApiError(409 if conflict else 422, f"file: {message}", "file") from None
+
+    def make_series() -> None:  # the entries' series names become series of the bank's agency
+        with writing(request) as session:
+            series_from_banks(session, caller.viewer, bank_id)
+
+    await run_in_threadpool(make_series)
     return ImportOut(
         bank=outcome.bank,
         file_name=outcome.file_name,
