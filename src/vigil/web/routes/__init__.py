@@ -10,7 +10,6 @@ from fastapi import APIRouter
 
 from vigil.web.routes import (
     accounts,
-    alerts,
     audit,
     banks,
     cases,
@@ -36,7 +35,6 @@ ROUTERS: list[APIRouter] = [
     reports.router,
     hits.router,
     referrals.router,
-    alerts.router,
     series.router,
     victims.router,
     accounts.router,
