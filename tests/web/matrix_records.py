@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from vigil.store.db import Store
 from vigil.store.models import (
     Agency,
+    Alert,
+    AlertKind,
     Bank,
     BankEntry,
     HitNotice,
@@ -102,6 +104,28 @@ def make_match(store: Store, seizure_id: int) -> int:
         session.add(match)
         session.flush()
         return match.id
+
+
+def make_alert(store: Store, seizure_id: int) -> str:
+    """A cross-case alert on the seizure, about the seizure itself (so seen exactly where the
+    seizure is); its id."""
+    with store.session() as session:
+        run_id = session.scalars(
+            select(IngestRun.id).where(IngestRun.seizure_id == seizure_id).limit(1)
+        ).one()
+        alert = Alert(
+            seizure_id=seizure_id,
+            kind=AlertKind.CROSS_CASE.value,
+            priority=4,
+            media_id=_media(session, seizure_id, run_id),
+            counterpart_type="seizure",
+            counterpart_id=seizure_id,
+            evidence_key="sha256",
+            evidence={"signal": "sha256", "path": "matrix.jpg", "files": 1},
+        )
+        session.add(alert)
+        session.flush()
+        return str(alert.id)
 
 
 def make_referral(store: Store, sender: str, recipient: str, status: ReferralStatus) -> str:

@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.web.matrix_records import (
+    make_alert,
     make_bank,
     make_hit_notice,
     make_match,
@@ -167,6 +168,10 @@ class Matrix:
         if kind is PathRecord.MEDIA:
             seizure = self.records_of(caller, data).seizure_id
             return self.made(kind, caller, data, lambda: str(make_media(net.store, seizure)))
+        if kind is PathRecord.ALERT:
+            # On the seizure, about the seizure itself: seen exactly where the seizure is.
+            seizure = self.records_of(caller, data).seizure_id
+            return self.made(kind, caller, data, lambda: make_alert(net.store, seizure))
         attribute = OWNED_RECORDS.get(kind)
         if attribute is not None:
             return str(getattr(self.records_of(caller, data), attribute))
@@ -250,6 +255,7 @@ OWNER_ONLY = {
     ("PUT", "/api/banks/{bank_id}/sharing"),
     ("POST", "/api/banks/{bank_id}/imports"),
     ("DELETE", "/api/banks/{bank_id}"),
+    ("POST", "/api/alerts/{alert_id}/acknowledge"),
     ("PATCH", "/api/series/{series_id}"),
     ("POST", "/api/series/{series_id}/media"),
     ("DELETE", "/api/series/{series_id}/media/{media_id}"),
@@ -324,6 +330,8 @@ NO_BODY = {
     ("POST", "/logout"),
     ("POST", "/m/lookup"),
     ("POST", "/api/hits/{reference}/acknowledge"),
+    ("POST", "/api/alerts/{alert_id}/acknowledge"),
+    ("POST", "/api/seizures/{seizure_id}/alerts"),
     ("POST", "/api/referrals/{reference}/acknowledge"),
     ("POST", "/api/referrals/{reference}/progress"),
 }

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from vigil.cli.agencies import agency_app
+from vigil.cli.alerts import alert_app, print_alerts
 from vigil.cli.audit import audit_app
 from vigil.cli.banks import bank_app
 from vigil.cli.cases import case_app
@@ -66,6 +67,7 @@ app.add_typer(location_app, name="location")
 app.add_typer(missing_app, name="missing")
 app.add_typer(series_app, name="series")
 app.add_typer(victim_app, name="victim")
+app.add_typer(alert_app, name="alert")
 
 
 @app.command()
@@ -196,6 +198,7 @@ def ingest(
         if outcome.memory.reduced:
             out.print(outcome.memory.describe(), highlight=False)
         print_summary(out, outcome.summary, resumed=outcome.resumed)
+        print_alerts(out, outcome.alerts)
         print_triage(out, outcome.triage, request.actor.agency)
 
 

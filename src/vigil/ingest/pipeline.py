@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.cases.alerts import AlertView, raise_alerts
 from vigil.cases.casework import update_seizure
 from vigil.ingest.budget import MemoryPlan, default_memory_budget, plan_memory
 from vigil.ingest.pool import WorkerPool
@@ -102,6 +103,8 @@ class IngestOutcome:
     triage: TriageReport
     #: The workers and picture size limit the memory budget allowed.
     memory: MemoryPlan
+    #: The seizure's alerts the actor may see, highest priority first.
+    alerts: tuple[AlertView, ...] = ()
 
 
 def _owned(session: Session, request: IngestRequest, root: Path) -> tuple[Case, Seizure]:
@@ -301,10 +304,21 @@ def ingest(store: Store, request: IngestRequest, progress: Progress | None = Non
     matches = write(lambda session: match_seizure(session, seizure_id, request.match_settings))
     # Both sides of a hit on data the actor's agency may not see learn that it exists.
     write(lambda session: raise_hit_notices(session, resolve(session, request.actor), seizure_id))
+    # What its agency must look at first (and, for a missing child's reference media or a
+    # cross-case link, the other seizures' agencies too).
+    write(lambda session: raise_alerts(session, resolve(session, request.actor), seizure_id))
     with store.session() as session:
         viewer = resolve(session, request.actor)
         triage = build_report(session, session.get_one(Seizure, seizure_id), viewer)
     write(lambda session: _complete_run(session, run_id, triage, matches, processed, request.actor))
     return IngestOutcome(
-        run_id, seizure_id, resumed, processed, triage.summary, matches, triage, plan
+        run_id,
+        seizure_id,
+        resumed,
+        processed,
+        triage.summary,
+        matches,
+        triage,
+        plan,
+        tuple(triage.alerts),
     )

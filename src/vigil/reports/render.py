@@ -119,6 +119,11 @@ def _text_lines(
     yield from (f"{label:<26}{n:>10,}  {share:6.1f}%" for label, n, share in headline(report))
     if report.classes["held_elsewhere"]:
         yield HELD_HINT
+    if report.alerts:
+        yield from ["", f"Alerts ({len(report.alerts):,}), highest priority first"]
+        for alert in report.alerts:
+            yield f"  {alert.priority}. {alert.headline()}"
+            yield f"     {alert.evidence_line()}"
     if report.low_quality_pictures or report.low_quality_frames:
         yield (
             f"not fuzzy-matched (PDQ quality < {PDQ.quality_floor}): "
@@ -185,6 +190,20 @@ def write_csv(report: TriageReport, stream: TextIO, errors: Iterable[FileError] 
         row("series", series.name, series.media, _victim(series.victim_identified))
     row("low_quality", "pictures", report.low_quality_pictures, "")
     row("low_quality", "video_frames", report.low_quality_frames, "")
+    row()
+    row("alert_kind", "priority", "about", "headline", "path", "files", "signal", "evidence")
+    for alert in report.alerts:
+        e = alert.evidence
+        row(
+            alert.kind.value,
+            alert.priority,
+            alert.about,
+            alert.headline(),
+            e.get("path"),
+            e.get("files"),
+            e.get("signal"),
+            alert.evidence_line(),
+        )
     row()
     row("new_media_path", "kind", "format", "width", "height", "sha256", "md5", "pdq")
     for m in report.new_media:

@@ -27,6 +27,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from vigil.banks.formats.categories import SCHEMES
+from vigil.cases.alerts import AlertView, list_alerts
 from vigil.matching.links import seizure_links
 from vigil.matching.matching import queries
 from vigil.matching.review import COUNTED
@@ -93,6 +94,8 @@ class TriageReport:
     new_media: list[NewMedia] = field(default_factory=list)
     #: What each category code means in its bank's scheme (e.g. "1": "child abuse material").
     category_labels: dict[str, str] = field(default_factory=dict)
+    #: The seizure's alerts the viewer may see, highest priority first.
+    alerts: list[AlertView] = field(default_factory=list)
 
     def categories_shown(self) -> dict[str, int]:
         """Counts by category, each code followed by its label where the scheme has one."""
@@ -109,6 +112,7 @@ class TriageReport:
         """A JSON-ready form."""
         document = asdict(self)
         document["generated_at"] = self.generated_at.isoformat()
+        document["alerts"] = [alert.to_json() for alert in self.alerts]
         document["percentages"] = {name: round(self.share(name), 2) for name in CLASSES}
         return document
 
@@ -280,6 +284,7 @@ def build_report(session: Session, seizure: Seizure, viewer: Viewer) -> TriageRe
         low_quality_frames=low_frames,
         new_media=[_new_media(by_id[i], paths.get(i, "")) for i in new_ids],
         category_labels=labels,
+        alerts=list_alerts(session, viewer, seizure.id),
     )
 
 

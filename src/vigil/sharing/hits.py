@@ -44,7 +44,9 @@ from vigil.store.models import (
     BankEntry,
     HitNotice,
     Match,
+    MissingChildReport,
     Seizure,
+    Series,
     Sighting,
     utcnow,
 )
@@ -293,6 +295,30 @@ def raise_for_seizure(session: Session, seizure_id: int, actor: Actor) -> list[H
     return notices
 
 
+def raise_record_hits(
+    session: Session, seizure_id: int, holdings: Iterable[tuple[int, str]], actor: Actor
+) -> list[HitNotice]:
+    """Notify both sides of hits of the seizure on records its agency may not see, each
+    given as (holding agency id, subject): ``series:ID``, ``missing:ID`` or ``seizure:ID``.
+
+    For what the policy's hidden hits do not cover (an alert about a series, a missing-child
+    report, or a camera or place shared with another seizure); idempotent like the rest.
+    One audit event under ``actor`` when anything was raised.
+    """
+    seizure = session.get_one(Seizure, seizure_id)
+    notices = [
+        notice
+        for agency_id, subject in sorted(set(holdings))
+        for notice in _raise_pair(
+            session, _Pair(seizure, session.get_one(Agency, agency_id), subject)
+        )
+    ]
+    if notices:
+        where = seizure_object(seizure.case.reference, seizure.name)
+        record(session, Action.HIT_RAISE, where, {"references": _references(notices)}, actor)
+    return notices
+
+
 def list_notices(
     session: Session, viewer: Viewer, unacknowledged_only: bool = False
 ) -> list[HitNotice]:
@@ -344,6 +370,11 @@ def _own_subject(session: Session, subject: str) -> dict[str, Any]:
         return {"type": "seizure", "case": seizure.case.reference, "seizure": seizure.name}
     if kind == "bank":
         return {"type": "bank", "bank": session.get_one(Bank, int(ident)).name}
+    if kind == "series":
+        return {"type": "series", "series": session.get_one(Series, int(ident)).name}
+    if kind == "missing":
+        report = session.get_one(MissingChildReport, int(ident))
+        return {"type": "missing", "report": report.reference}
     return {"type": kind}
 
 

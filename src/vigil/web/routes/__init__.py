@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from vigil.web.routes import (
     accounts,
+    alerts,
     audit,
     banks,
     cases,
@@ -35,6 +36,7 @@ ROUTERS: list[APIRouter] = [
     reports.router,
     hits.router,
     referrals.router,
+    alerts.router,
     series.router,
     victims.router,
     accounts.router,

@@ -1,0 +1,251 @@
+"""Camera and position facts of a seizure's pictures, and the other cases they connect to.
+
+Each picture's EXIF (``Media.media_metadata["exif"]``: make, model, serial_number, gps) is
+copied into ``MediaCapture`` so that "the same camera" and "taken near here" are indexed
+queries rather than reads of every picture's metadata. A camera is ``make|model|serial``
+and only when the body serial is known: make and model alone are shared by millions of
+devices. Positions are compared by great-circle distance (haversine) after a latitude band
+query, never all pairs: a seizure's pictures taken in one place share a grid cell.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from vigil.cases.errors import IdentificationError
+from vigil.store.insert import insert_ignoring_duplicates
+from vigil.store.models import Media, MediaCapture, Sighting
+
+GPS_METRES_ENV = "VIGIL_ALERT_GPS_METRES"
+DEFAULT_GPS_METRES = 100.0
+EARTH_RADIUS_METRES = 6_371_008.8
+#: Metres in one degree of latitude (and of longitude at the equator).
+_METRES_PER_DEGREE = math.pi * EARTH_RADIUS_METRES / 180
+# Latitude bands asked for in one query (each an indexed range on MediaCapture.lat).
+_BANDS_PER_QUERY = 200
+_CHUNK = 5000
+
+
+def gps_metres(env: Mapping[str, str] = os.environ) -> float:
+    """How near two positions must be to link two cases: ``VIGIL_ALERT_GPS_METRES``
+    (default 100); IdentificationError naming the variable for anything but a number > 0."""
+    text = env.get(GPS_METRES_ENV, "").strip()
+    if not text:
+        return DEFAULT_GPS_METRES
+    try:
+        value = float(text)
+    except ValueError:
+        raise IdentificationError(f"{GPS_METRES_ENV}: {text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise IdentificationError(f"{GPS_METRES_ENV}: {text!r} must be a number of metres > 0")
+    return value
+
+
+def haversine_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle distance between two positions in decimal degrees, in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_METRES * math.asin(min(1.0, math.sqrt(h)))
+
+
+def camera_key(make: object, model: object, serial: object) -> str | None:
+    """``make|model|serial`` when the body serial is known, else None."""
+    serial_text = str(serial).strip() if serial is not None else ""
+    if not serial_text:
+        return None
+    parts = (str(make or "").strip(), str(model or "").strip(), serial_text)
+    return "|".join(parts)[:800]
+
+
+def _in_seizure(seizure_id: int) -> Select[int]:
+    return select(Sighting.media_id).where(Sighting.seizure_id == seizure_id)
+
+
+def fill_captures(session: Session, seizure_id: int) -> int:
+    """Record the camera and position of the seizure's pictures not recorded yet (those
+    with a body serial or a position); how many rows were added."""
+    exif = Media.media_metadata["exif"]
+    gps = exif["gps"]
+    rows = session.execute(
+        select(
+            Media.id,
+            exif["make"].as_string(),
+            exif["model"].as_string(),
+            exif["serial_number"].as_string(),
+            gps["lat"].as_float(),
+            gps["lon"].as_float(),
+            exif["datetime_original"].as_string(),
+        )
+        .where(
+            Media.id.in_(_in_seizure(seizure_id)),
+            Media.id.not_in(select(MediaCapture.media_id)),
+            or_(exif["serial_number"].as_string().is_not(None), gps["lat"].as_float().is_not(None)),
+        )
+        .execution_options(yield_per=_CHUNK)
+    )
+    added = 0
+    for chunk in rows.partitions():
+        batch = [
+            {
+                "media_id": media_id,
+                "camera": camera_key(make, model, serial),
+                "lat": lat if lat is not None and lon is not None else None,
+                "lon": lon if lat is not None and lon is not None else None,
+                "taken_at": taken_at[:40] if taken_at else None,
+            }
+            for media_id, make, model, serial, lat, lon, taken_at in chunk
+        ]
+        batch = [row for row in batch if row["camera"] or row["lat"] is not None]
+        if batch:
+            session.execute(insert_ignoring_duplicates(session, MediaCapture.__table__), batch)
+            added += len(batch)
+    return added
+
+
+@dataclass(frozen=True)
+class CameraLink:
+    """Pictures of the seizure taken with a camera that also took pictures of ``seizure_id``."""
+
+    seizure_id: int
+    camera: str
+    media_ids: tuple[int, ...]
+
+
+def camera_links(session: Session, seizure_id: int, others: Select[int]) -> list[CameraLink]:
+    """The cameras of the seizure's pictures that also took pictures in one of ``others``
+    (a query of seizure ids), one link per (other seizure, camera)."""
+    own = session.execute(
+        select(MediaCapture.camera, MediaCapture.media_id).where(
+            MediaCapture.media_id.in_(_in_seizure(seizure_id)), MediaCapture.camera.is_not(None)
+        )
+    )
+    by_camera: dict[str, list[int]] = defaultdict(list)
+    for camera, media_id in own:
+        if camera is not None:
+            by_camera[camera].append(media_id)
+    links: list[CameraLink] = []
+    cameras = sorted(by_camera)
+    for start in range(0, len(cameras), 500):
+        found = session.execute(
+            select(MediaCapture.camera, Sighting.seizure_id)
+            .join(Sighting, Sighting.media_id == MediaCapture.media_id)
+            .where(
+                MediaCapture.camera.in_(cameras[start : start + 500]),
+                Sighting.seizure_id.in_(others),
+            )
+            .distinct()
+        )
+        links += [
+            CameraLink(other, camera, tuple(sorted(by_camera[camera])))
+            for camera, other in found
+            if camera is not None
+        ]
+    return sorted(links, key=lambda link: (link.seizure_id, link.camera))
+
+
+@dataclass(frozen=True)
+class NearLink:
+    """Pictures of the seizure taken within the distance of pictures of ``seizure_id``."""
+
+    seizure_id: int
+    #: The closest pair: this seizure's media and the distance in metres.
+    closest_media_id: int
+    metres: float
+    media_ids: tuple[int, ...]
+
+
+def _bands(lats: Iterable[float], degrees: float) -> list[tuple[float, float]]:
+    """The latitude ranges within ``degrees`` of ``lats``, overlapping ones merged."""
+    merged: list[tuple[float, float]] = []
+    for lat in sorted(lats):
+        low, high = lat - degrees, lat + degrees
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
+
+
+def _cell(lat: float, lon: float, degrees: float) -> tuple[int, int]:
+    return math.floor(lat / degrees), math.floor(lon / degrees)
+
+
+def _neighbours(cell: tuple[int, int], reach: int) -> Iterator[tuple[int, int]]:
+    row, column = cell
+    for dr in (-1, 0, 1):
+        for dc in range(-reach, reach + 1):
+            yield row + dr, column + dc
+
+
+def near_links(
+    session: Session, seizure_id: int, others: Select[int], metres: float
+) -> list[NearLink]:
+    """Other seizures (of ``others``, a query of seizure ids) with pictures taken within
+    ``metres`` of one of the seizure's, one link per other seizure."""
+    own_rows = session.execute(
+        select(MediaCapture.media_id, MediaCapture.lat, MediaCapture.lon).where(
+            MediaCapture.media_id.in_(_in_seizure(seizure_id)), MediaCapture.lat.is_not(None)
+        )
+    )
+    # Pictures taken at one spot are compared once: by distinct position.
+    at: dict[tuple[float, float], list[int]] = defaultdict(list)
+    for media_id, lat, lon in own_rows:
+        if lat is not None and lon is not None:
+            at[(lat, lon)].append(media_id)
+    if not at:
+        return []
+    degrees = metres / _METRES_PER_DEGREE
+    widest = min(89.9, max(abs(lat) for lat, _ in at) + degrees)
+    # A degree of longitude shrinks towards the poles: that many cells to either side.
+    reach = math.ceil(1 / math.cos(math.radians(widest)))
+    grid: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
+    for point in at:
+        grid[_cell(*point, degrees)].append(point)
+    found: dict[int, dict[tuple[float, float], float]] = defaultdict(dict)
+    for other, lat, lon in _positions_in_bands(
+        session, _bands((p[0] for p in at), degrees), others
+    ):
+        for cell in _neighbours(_cell(lat, lon, degrees), reach):
+            for point in grid.get(cell, ()):
+                distance = haversine_metres(point[0], point[1], lat, lon)
+                if distance <= metres and distance < found[other].get(point, math.inf):
+                    found[other][point] = distance
+    links = []
+    for other, points in sorted(found.items()):
+        if not points:
+            continue
+        closest = min(points, key=lambda p: (points[p], min(at[p])))
+        media = sorted({m for point in points for m in at[point]})
+        links.append(NearLink(other, min(at[closest]), points[closest], tuple(media)))
+    return links
+
+
+def _positions_in_bands(
+    session: Session, bands: Sequence[tuple[float, float]], others: Select[int]
+) -> Iterator[tuple[int, float, float]]:
+    """(seizure, lat, lon) of the distinct positions in ``others`` inside the bands."""
+    for start in range(0, len(bands), _BANDS_PER_QUERY):
+        within = or_(
+            *(
+                and_(MediaCapture.lat >= low, MediaCapture.lat <= high)
+                for low, high in bands[start : start + _BANDS_PER_QUERY]
+            )
+        )
+        rows = session.execute(
+            select(Sighting.seizure_id, MediaCapture.lat, MediaCapture.lon)
+            .join(Sighting, Sighting.media_id == MediaCapture.media_id)
+            .where(within, MediaCapture.lon.is_not(None), Sighting.seizure_id.in_(others))
+            .group_by(Sighting.seizure_id, MediaCapture.lat, MediaCapture.lon)
+            .execution_options(yield_per=_CHUNK)
+        )
+        for seizure, lat, lon in rows:
+            if lat is not None and lon is not None:
+                yield int(seizure), float(lat), float(lon)
