@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.sharing.audit import Action, record
+from vigil.sharing.clock import as_utc
 from vigil.sharing.policy import Viewer, check_record
 from vigil.store.models import Agency, HistoryEntry, RecordType, utcnow
 
@@ -58,7 +59,7 @@ def record_change(
 
 @dataclass(frozen=True)
 class Change:
-    """One entry of a record's history, as shown."""
+    """One entry of a record's history, as shown (``at`` in UTC, on every database)."""
 
     at: datetime
     action: str
@@ -92,6 +93,6 @@ def history_of(
         .order_by(HistoryEntry.at, HistoryEntry.id)
     )
     return [
-        Change(entry.at, entry.action, dict(entry.detail), entry.by_user, code)
+        Change(as_utc(entry.at), entry.action, dict(entry.detail), entry.by_user, code)
         for entry, code in rows
     ]
