@@ -251,3 +251,24 @@ def test_memory_stays_under_100_bytes_a_hash_at_a_million() -> None:
 
     assert len(index) == count
     assert index.nbytes / count <= 90
+
+
+def test_a_batch_larger_than_a_group_equals_its_queries_one_by_one() -> None:
+    """At a million hashes a batch of 120 or more is searched in groups of about 2,000
+    queries, its candidates sorted through blocks of the table: 2,500 queries make two
+    groups, and every block sees candidates. Half the queries are random, then half planted
+    0-31 bits from a stored hash (some stored twice, so an id has two hits)."""
+    rng = np.random.default_rng(20261202)
+    count = 1 << 20
+    codes = random_codes(rng, count)
+    codes[1:200:2] = codes[0:200:2]
+    index = PdqIndex.build(codes, np.arange(count, dtype=np.int64) % (count - 5))
+    rows = rng.integers(0, count, size=1250)
+    planted = np.stack([flipped(rng, codes[row], int(row % 32)) for row in rows])
+    queries = np.concatenate([random_codes(rng, 1250), planted])
+
+    batch = index.search_many(queries)
+
+    assert batch == [index.search(query) for query in queries]
+    assert all(batch[1250:]), "a planted hash was not found"
+    assert index.search_many(queries, 15) == [index.search(query, 15) for query in queries]

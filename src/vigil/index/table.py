@@ -106,15 +106,18 @@ class ChunkTable:
     def search(self, query: Words, radius: int) -> tuple[Rows, Distances]:
         """Rows within ``radius`` (at most 31) of one ``query`` ``(4,)``, and their distances.
 
-        A row may appear more than once (found through several chunks).
+        Each row once, though a near one is found through several chunks.
         """
         _, rows, distances = self.search_batch(query.reshape(1, CODE_WORDS), radius)
         return rows, distances
 
     def search_batch(self, queries: Words, radius: int) -> tuple[NDArray[np.intp], Rows, Distances]:
-        """Like :meth:`search` for ``(m, 4)`` queries: query numbers, rows, distances."""
-        # One pass of C over every candidate (see _probe.c for why not numpy).
-        numbers, rows, distances = _probe.search(
+        """Like :meth:`search` for ``(m, 4)`` queries: query numbers, rows, distances.
+
+        Sorted by query number, then row.
+        """
+        # In C (see _probe.c for why not numpy).
+        found_numbers, found_rows, found_distances = _probe.search(
             self.words,
             self.starts,
             self.low,
@@ -122,8 +125,10 @@ class ChunkTable:
             np.ascontiguousarray(queries),
             radius,
         )
-        return (
-            np.frombuffer(numbers, dtype=np.intp),
-            np.frombuffer(rows, dtype=np.intp),
-            np.frombuffer(distances, dtype=np.uint16),
-        )
+        numbers = np.frombuffer(found_numbers, dtype=np.intp)
+        rows = np.frombuffer(found_rows, dtype=np.intp)
+        distances = np.frombuffer(found_distances, dtype=np.uint16)
+        # A hash within 31 bits is found through up to 16 chunks: keep it once (one sort of
+        # the hits, which are few; folding the repeats in Python cost more than the search).
+        _, first = np.unique(numbers * len(self) + rows, return_index=True)
+        return numbers[first], rows[first], distances[first]
