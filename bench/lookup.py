@@ -12,7 +12,11 @@ user of the local agency an API token with the lookup scope, starts ``vigil serv
   answering (polled every 50 ms).
 
     .venv/bin/python bench/lookup.py [--entries 1000000] [--clients 4] [--seconds 10]
-                                     [--workers 1]
+                                     [--workers 1] [--server-cpus 0] [--client-cpus 1]
+
+``--server-cpus`` and ``--client-cpus`` pin the server (all its workers) and the clients to
+those CPUs (``taskset``'s list syntax: ``0``, ``0,1``, ``0-3``), so that on a small machine
+the clients' own CPU time does not come out of the server's.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import httpx2 as httpx
@@ -134,6 +139,20 @@ def _cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def _cpu_list(text: str) -> set[int]:
+    """CPUs written as taskset writes them: ``0``, ``0,1``, ``0-3``, ``0,2-3``."""
+    cpus: set[int] = set()
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        cpus.update(range(int(first), int(last or first) + 1))
+    return cpus
+
+
+def _pin(cpus: set[int] | None) -> None:
+    if cpus is not None:
+        os.sched_setaffinity(0, cpus)
+
+
 def _client(args: tuple[str, str, str, list[str], int, float]) -> tuple[int, list[float]]:
     """One client process: asks until ``seconds`` pass; returns hashes asked and latencies."""
     base, token, mode, hashes, batch, seconds = args
@@ -159,11 +178,18 @@ def _client(args: tuple[str, str, str, list[str], int, float]) -> tuple[int, lis
 
 
 def _measure(
-    base: str, token: str, mode: str, hashes: list[str], clients: int, batch: int, seconds: float
+    base: str,
+    token: str,
+    mode: str,
+    hashes: list[str],
+    clients: int,
+    batch: int,
+    seconds: float,
+    cpus: set[int] | None,
 ) -> dict[str, float]:
     jobs = [(base, token, mode, hashes, batch, seconds)] * clients
     started = time.perf_counter()
-    with mp.get_context("spawn").Pool(clients) as pool:
+    with mp.get_context("spawn").Pool(clients, initializer=_pin, initargs=(cpus,)) as pool:
         results = pool.map(_client, jobs)
     wall = time.perf_counter() - started - 0.0
     asked = sum(r[0] for r in results)
@@ -184,6 +210,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1, help="vigil serve --workers")
+    parser.add_argument("--server-cpus", type=_cpu_list, help="pin the server to these CPUs")
+    parser.add_argument("--client-cpus", type=_cpu_list, help="pin the clients to these CPUs")
     options = parser.parse_args()
 
     out_dir = BENCH / "out"
@@ -211,6 +239,7 @@ def main() -> None:
             [str(VIGIL), "serve", "--port", str(port), "--workers", str(options.workers)],
             env=env,
             stdout=subprocess.DEVNULL,
+            preexec_fn=partial(_pin, options.server_cpus),
         )
         try:
             headers = {"Authorization": f"Bearer {token}"}
@@ -233,7 +262,14 @@ def main() -> None:
             for mode, batch in (("single", 1), ("batch", options.batch)):
                 cpu = _cpu_seconds(server.pid)
                 figures = _measure(
-                    base, token, mode, known, options.clients, batch, options.seconds
+                    base,
+                    token,
+                    mode,
+                    known,
+                    options.clients,
+                    batch,
+                    options.seconds,
+                    options.client_cpus,
                 )
                 # On a shared machine the clients' rate depends on everyone's load; the
                 # server's own CPU time per request says what one core can serve.
@@ -269,8 +305,14 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"load average {load:.1f} at the end; {options.workers} server worker(s)"
+        f"load average {load:.1f} at the end; {options.workers} server worker(s) on CPUs "
+        f"{_cpus_text(options.server_cpus)}, {options.clients} clients on CPUs "
+        f"{_cpus_text(options.client_cpus)}"
     )
+
+
+def _cpus_text(cpus: set[int] | None) -> str:
+    return "any" if cpus is None else ",".join(map(str, sorted(cpus)))
 
 
 if __name__ == "__main__":

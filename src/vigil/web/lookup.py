@@ -16,6 +16,7 @@ and ``GET /m/lookup?signal_type=&signal=[&banks=]`` gives ``{bank name: [{"bank_
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -211,23 +212,30 @@ class RawLookupOut(BaseModel):
     matches: list[int | dict[str, int | str]]
 
 
-def _out(signal_type: str, answers: list[LookupAnswer]) -> LookupOut:
-    return LookupOut(
-        signal_type=signal_type.strip().lower(),
-        results=[
-            AnswerOut(
-                hash=answer.value,
-                match=answer.matched,
-                matches=[
-                    KnownOut(
-                        bank=m.bank, reference=m.reference, category=m.category, distance=m.distance
-                    )
+def _out(signal_type: str, answers: list[LookupAnswer]) -> Response:
+    """The answers as :class:`LookupOut` JSON, written directly: building the models and
+    having FastAPI check them took longer than the search of a batch (20 microseconds a hash
+    against about 70)."""
+    body = {
+        "signal_type": signal_type.strip().lower(),
+        "results": [
+            {
+                "hash": answer.value,
+                "match": answer.matched,
+                "matches": [
+                    {
+                        "bank": m.bank,
+                        "reference": m.reference,
+                        "category": m.category,
+                        "distance": m.distance,
+                    }
                     for m in answer.matches
                 ],
-            )
+            }
             for answer in answers
         ],
-    )
+    }
+    return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
 
 
 def _banks(value: str | None) -> set[str] | None:
@@ -251,26 +259,26 @@ def lookup_router(lookup: Lookup) -> APIRouter:
 
     # One value takes a fraction of a millisecond: answered on the event loop, which saves
     # the hand-over to a worker thread. A batch may take a second: on a worker thread.
-    @router.post("/api/lookup")
-    async def lookup_batch(body: LookupIn, caller: Principal = caller_rule) -> LookupOut:
+    @router.post("/api/lookup", response_model=LookupOut)
+    async def lookup_batch(body: LookupIn, caller: Principal = caller_rule) -> Response:
         """Whether each hash is known (one signal type, at most 10,000 hashes)."""
         answers = await run_in_threadpool(lookup.ask, caller, body.signal_type, body.hashes)
         return _out(body.signal_type, answers)
 
-    @router.get("/api/lookup")
+    @router.get("/api/lookup", response_model=LookupOut)
     async def lookup_one(
         signal_type: str, hash: Annotated[str, Query()], caller: Principal = caller_rule
-    ) -> LookupOut:
+    ) -> Response:
         """Whether one hash is known."""
         return _out(signal_type, lookup.ask(caller, signal_type, [hash]))
 
-    @router.post("/api/lookup/file")
+    @router.post("/api/lookup/file", response_model=LookupOut)
     async def lookup_file(
         request: Request,
         signal_type: Annotated[str, Form()],
         file: Annotated[UploadFile, File(description="Text, one hash per line; # comments")],
         caller: Principal = caller_rule,
-    ) -> LookupOut:
+    ) -> Response:
         """Whether each hash of a text file is known (one a line, at most 10,000)."""
         limit = config_of(request).max_upload_bytes
         data = await file.read(limit + 1)
