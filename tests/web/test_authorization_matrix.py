@@ -11,8 +11,10 @@ names what it lacks (a rule, a fixture for a kind of record, a request body).
 from __future__ import annotations
 
 import itertools
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.web.matrix_records import (
     make_alert,
@@ -32,7 +35,15 @@ from tests.web.matrix_records import (
 from tests.web.network import PARTNER_USER, PASSWORD, ROBOT, ROLE_USERS, Network
 from vigil.sharing.policy import permissions_of
 from vigil.store.db import Store
-from vigil.store.models import AgencyKind, Level, ReferralStatus, Role, Scope
+from vigil.store.models import (
+    Agency,
+    AgencyKind,
+    Level,
+    MissingChildReport,
+    ReferralStatus,
+    Role,
+    Scope,
+)
 from vigil.web.app import create_app
 from vigil.web.auth import CSRF_HEADER, SESSION_COOKIE
 from vigil.web.config import WebConfig
@@ -172,6 +183,11 @@ class Matrix:
             # On the seizure, about the seizure itself: seen exactly where the seizure is.
             seizure = self.records_of(caller, data).seizure_id
             return self.made(kind, caller, data, lambda: make_alert(net.store, seizure))
+        if kind is PathRecord.MISSING_REPORT and route.endswith("/found"):
+            # A new one each call: found is final.
+            owner = caller.agency if data is Data.OWN else "NCB-BR"
+            level = Level.ALL if data is Data.SHARED else Level.OWNER
+            return str(make_missing_report(net.store, owner, level))
         attribute = OWNED_RECORDS.get(kind)
         if attribute is not None:
             return str(getattr(self.records_of(caller, data), attribute))
@@ -266,6 +282,16 @@ OWNER_ONLY = {
     ("POST", "/api/victims/{victim_id}/rescue"),
     ("POST", "/api/victims/{victim_id}/safeguard"),
     ("PUT", "/api/victims/{victim_id}/sharing"),
+    ("PATCH", "/api/cases/{case_id}"),
+    ("PATCH", "/api/seizures/{seizure_id}"),
+    ("PATCH", "/api/offenders/{offender_id}"),
+    ("PUT", "/api/offenders/{offender_id}/sharing"),
+    ("PATCH", "/api/locations/{location_id}"),
+    ("POST", "/api/locations/{location_id}/media"),
+    ("PUT", "/api/locations/{location_id}/sharing"),
+    ("PATCH", "/api/missing-reports/{report_id}"),
+    ("POST", "/api/missing-reports/{report_id}/found"),
+    ("PUT", "/api/missing-reports/{report_id}/sharing"),
 }
 
 #: The folder under the matrix's evidence root that ``POST /api/ingest-runs`` ingests.
@@ -325,6 +351,26 @@ BODIES: dict[tuple[str, str], Callable[[int], Body]] = {
     ("POST", "/api/victims/{victim_id}/rescue"): lambda n: Body({"on": "2026-01-03"}),
     ("POST", "/api/victims/{victim_id}/safeguard"): lambda n: Body({}),
     ("PUT", "/api/victims/{victim_id}/sharing"): lambda n: Body({"level": "owner"}),
+    ("PATCH", "/api/cases/{case_id}"): lambda n: Body({"title": f"matrix {n}"}),
+    ("PATCH", "/api/seizures/{seizure_id}"): lambda n: Body({"source": f"matrix {n}"}),
+    ("POST", "/api/offenders"): lambda n: Body({"label": f"matrix-offender-{n}"}),
+    ("PATCH", "/api/offenders/{offender_id}"): lambda n: Body({"country": "DE"}),
+    ("PUT", "/api/offenders/{offender_id}/sharing"): lambda n: Body({"level": "owner"}),
+    ("POST", "/api/locations"): lambda n: Body({"description": f"matrix {n}", "kind": "room"}),
+    ("PATCH", "/api/locations/{location_id}"): lambda n: Body({"kind": "building"}),
+    ("POST", "/api/locations/{location_id}/media"): lambda n: Body({"media": []}),
+    ("PUT", "/api/locations/{location_id}/sharing"): lambda n: Body({"level": "owner"}),
+    ("POST", "/api/missing-reports"): lambda n: Body(
+        {
+            "reference": f"MATRIX-YN-{n}",
+            "country": "FR",
+            "child_label": "matrix child",
+            "missing_since": "2025-01-01",
+        }
+    ),
+    ("PATCH", "/api/missing-reports/{report_id}"): lambda n: Body({"last_seen_place": "x"}),
+    ("POST", "/api/missing-reports/{report_id}/found"): lambda n: Body({}),
+    ("PUT", "/api/missing-reports/{report_id}/sharing"): lambda n: Body({"level": "owner"}),
 }
 NO_BODY = {
     ("POST", "/logout"),
@@ -335,6 +381,23 @@ NO_BODY = {
     ("POST", "/api/referrals/{reference}/acknowledge"),
     ("POST", "/api/referrals/{reference}/progress"),
 }
+
+
+def make_missing_report(store: Store, owner: str, level: Level) -> int:
+    """A missing-child report of ``owner`` at ``level``, status missing; its id."""
+    with store.session() as session:
+        agency = session.scalars(select(Agency).where(Agency.code == owner)).one()
+        report = MissingChildReport(
+            reference=f"MATRIX-FOUND-{secrets.token_hex(4)}",
+            agency_id=agency.id,
+            dissemination=level.value,
+            country="FR",
+            child_label="matrix child",
+            missing_since=date(2025, 1, 1),
+        )
+        session.add(report)
+        session.flush()
+        return report.id
 
 
 def _headers(network: Network, caller: Caller, method: str) -> dict[str, str]:

@@ -6,18 +6,20 @@ record's level and named agencies is its owner's (``sharing.dissemination``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from vigil.cases import casework
+from vigil.cases.errors import IdentificationError
 from vigil.reports.summary import summarize_seizure
 from vigil.sharing import records
 from vigil.sharing.dissemination import DisseminationError, Sharing, set_level
 from vigil.sharing.policy import Permission
 from vigil.sharing.views import record_view
-from vigil.store.models import Case, Level, RecordType, Seizure
+from vigil.store.models import Case, CaseStatus, Level, Priority, RecordType, Seizure
 from vigil.web.auth import Principal
 from vigil.web.deps import reading, writing
 from vigil.web.errors import ERROR_RESPONSES, Page, PageRequest, page_request
@@ -29,11 +31,15 @@ router = APIRouter(responses=ERROR_RESPONSES)
 
 
 class CaseOut(BaseModel):
-    """A case: its reference within its agency, and who may see it."""
+    """A case: its reference within its agency, where it stands, and who may see it."""
 
     id: int
     reference: str
     title: str | None
+    status: CaseStatus
+    priority: Priority
+    opened_on: date | None
+    closed_on: date | None
     agency: str
     dissemination: Level
     created_at: datetime
@@ -59,6 +65,8 @@ class SeizureOut(BaseModel):
     name: str
     case: str
     case_id: int | None
+    source: str | None
+    seized_at: datetime | None
     agency: str
     dissemination: Level
     created_at: datetime
@@ -81,6 +89,23 @@ class SeizureDetail(SeizureOut):
     """A seizure with its summary."""
 
     summary: SummaryOut
+
+
+class CasePatch(BaseModel):
+    """Changes to a case: title (``""`` clears it), priority, or status (closing dated
+    ``on``, default today)."""
+
+    title: str | None = Field(default=None, max_length=300)
+    priority: Priority | None = None
+    status: CaseStatus | None = None
+    on: date | None = None
+
+
+class SeizurePatch(BaseModel):
+    """Where a seizure came from (``""`` clears it) and when it was seized."""
+
+    source: str | None = Field(default=None, max_length=2000)
+    seized_at: datetime | None = None
 
 
 class SharingIn(BaseModel):
@@ -213,3 +238,42 @@ def share_seizure(
 ) -> SharingOut:
     """Set who besides its owner may see the seizure (its owner only)."""
     return change_sharing(request, caller, RecordType.SEIZURE, seizure_id, body)
+
+
+@router.patch("/api/cases/{case_id}", tags=["cases"])
+def change_case(
+    request: Request,
+    case_id: RecordId,
+    body: CasePatch,
+    caller: Annotated[Principal, allow(Permission.WRITE, records={"case_id": PathRecord.CASE})],
+) -> CaseOut:
+    """Change a case's title or priority, close or reopen it (its owner only; 422 for a
+    status it already has)."""
+    viewer = caller.viewer
+    with writing(request) as session, refused(422, IdentificationError):
+        casework.update_case(session, viewer, case_id, title=body.title, priority=body.priority)
+        if body.status is CaseStatus.CLOSED:
+            casework.close_case(session, viewer, case_id, body.on)
+        elif body.status is CaseStatus.OPEN:
+            casework.reopen_case(session, viewer, case_id)
+    with reading(request) as session:
+        return _case_out(records.case_detail(session, viewer, case_id).case)
+
+
+@router.patch("/api/seizures/{seizure_id}", tags=["seizures"])
+def change_seizure(
+    request: Request,
+    seizure_id: RecordId,
+    body: SeizurePatch,
+    caller: Annotated[
+        Principal, allow(Permission.WRITE, records={"seizure_id": PathRecord.SEIZURE})
+    ],
+) -> SeizureOut:
+    """Say where a seizure came from and when it was seized (its owner only)."""
+    viewer = caller.viewer
+    with writing(request) as session, refused(422, IdentificationError):
+        casework.update_seizure(
+            session, viewer, seizure_id, source=body.source, seized_at=body.seized_at
+        )
+    with reading(request) as session:
+        return _seizure_out(records.seizure_detail(session, viewer, seizure_id))

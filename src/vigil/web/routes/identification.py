@@ -1,0 +1,540 @@
+"""Offenders, locations, missing-child reports and statistics: those the caller may see,
+one with its history, creating and changing them (their owner only), who may see them.
+
+Every route calls ``vigil.cases``: the policy decides what the caller sees, a record
+hidden from it is answered as one that does not exist (404), bad input and refused steps
+are 422s naming the field.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from vigil.cases import locations, missing, offenders
+from vigil.cases.errors import IdentificationError
+from vigil.cases.history import history_of
+from vigil.cases.stats import statistics
+from vigil.sharing.dissemination import DisseminationError
+from vigil.sharing.policy import Permission
+from vigil.store.models import (
+    Level,
+    LocationKind,
+    MissingStatus,
+    OffenderStatus,
+    RecordType,
+    Sex,
+)
+from vigil.web.auth import Principal
+from vigil.web.deps import reading, writing
+from vigil.web.errors import ERROR_RESPONSES, Page, PageRequest, page_request
+from vigil.web.routes.cases import SharingIn, SharingOut, change_sharing
+from vigil.web.routes.params import RecordId
+from vigil.web.routes.refusals import refused
+from vigil.web.rules import PathRecord, allow
+
+router = APIRouter(responses=ERROR_RESPONSES)
+
+_OFFENDER = {"offender_id": PathRecord.OFFENDER}
+_LOCATION = {"location_id": PathRecord.LOCATION}
+_REPORT = {"report_id": PathRecord.MISSING_REPORT}
+_REFUSALS = (IdentificationError, DisseminationError)
+
+
+class ChangeOut(BaseModel):
+    """One dated change of a record, and who made it."""
+
+    at: datetime
+    action: str
+    detail: dict[str, Any]
+    by: str
+    agency: str
+
+
+class OffenderOut(BaseModel):
+    """An offender (another agency's label as ``CODE/LABEL``)."""
+
+    id: int
+    label: str
+    agency: str
+    dissemination: Level
+    status: OffenderStatus
+    country: str | None
+    identified_on: date | None
+    created_at: datetime
+
+
+class OffenderIn(BaseModel):
+    """A new offender of the caller's agency."""
+
+    label: str = Field(max_length=200)
+    country: str | None = Field(default=None, max_length=2, examples=["FR"])
+    level: Level = Level.OWNER
+    agencies: list[str] = Field(default_factory=list, max_length=200)
+
+
+class OffenderPatch(BaseModel):
+    """Changes to an offender: its label, country (``""`` clears it), or a later status
+    (dated ``on``, default today)."""
+
+    label: str | None = Field(default=None, max_length=200)
+    country: str | None = Field(default=None, max_length=2)
+    status: OffenderStatus | None = None
+    on: date | None = None
+
+
+class LocationOut(BaseModel):
+    """A location, with the ids of its media the caller may see (in one's detail)."""
+
+    id: int
+    description: str
+    kind: LocationKind
+    country: str | None
+    lat: float | None
+    lon: float | None
+    agency: str
+    dissemination: Level
+    created_at: datetime
+    media_count: int
+    media: list[int]
+
+
+class LocationIn(BaseModel):
+    """A new location of the caller's agency (a position: both lat and lon, or neither)."""
+
+    description: str = Field(max_length=2000)
+    kind: LocationKind
+    country: str | None = Field(default=None, max_length=2)
+    lat: float | None = None
+    lon: float | None = None
+    level: Level = Level.OWNER
+    agencies: list[str] = Field(default_factory=list, max_length=200)
+
+
+class LocationPatch(BaseModel):
+    """Changes to a location; lat and lon move it together (both null: no position)."""
+
+    description: str | None = Field(default=None, max_length=2000)
+    kind: LocationKind | None = None
+    country: str | None = Field(default=None, max_length=2)
+    lat: float | None = None
+    lon: float | None = None
+    clear_position: bool = False
+
+
+class MediaIn(BaseModel):
+    """Media to tie to a location, by id."""
+
+    media: list[int] = Field(max_length=10_000)
+
+
+class MediaLinked(BaseModel):
+    """The media newly tied."""
+
+    linked: list[int]
+
+
+class ReportOut(BaseModel):
+    """A missing-child report; ``seizure_id`` is its reference media's seizure, when the
+    caller may see it."""
+
+    id: int
+    reference: str
+    agency: str
+    dissemination: Level
+    country: str
+    child_label: str
+    sex: Sex
+    birth_year: int | None
+    missing_since: date
+    last_seen_place: str | None
+    status: MissingStatus
+    found_on: date | None
+    seizure_id: int | None
+    created_at: datetime
+
+
+class ReportIn(BaseModel):
+    """A new missing-child report of the caller's agency (seen by all members unless
+    ``level`` says otherwise)."""
+
+    reference: str = Field(max_length=100)
+    country: str = Field(max_length=2)
+    child_label: str = Field(max_length=200)
+    missing_since: date
+    sex: Sex = Sex.UNKNOWN
+    birth_year: int | None = None
+    last_seen_place: str | None = Field(default=None, max_length=2000)
+    level: Level = Level.ALL
+    agencies: list[str] = Field(default_factory=list, max_length=200)
+
+
+class ReportPatch(BaseModel):
+    """Changes to a report (``last_seen_place: ""`` clears it)."""
+
+    country: str | None = Field(default=None, max_length=2)
+    child_label: str | None = Field(default=None, max_length=200)
+    sex: Sex | None = None
+    birth_year: int | None = None
+    missing_since: date | None = None
+    last_seen_place: str | None = Field(default=None, max_length=2000)
+
+
+class FoundIn(BaseModel):
+    """When the child was found (default today)."""
+
+    on: date | None = None
+
+
+def _history(request: Request, caller: Principal, kind: RecordType, ident: int) -> list[ChangeOut]:
+    with reading(request) as session:
+        changes = history_of(session, caller.viewer, kind, ident)
+    return [ChangeOut.model_validate(change.to_json()) for change in changes]
+
+
+# --- offenders -------------------------------------------------------------------------
+
+
+def _offender(request: Request, caller: Principal, ident: int) -> OffenderOut:
+    with reading(request) as session:
+        shown = offenders.offender_detail(session, caller.viewer, ident)
+    return OffenderOut.model_validate(shown, from_attributes=True)
+
+
+@router.get("/api/offenders", tags=["offenders"])
+def list_offenders(
+    request: Request,
+    page: Annotated[PageRequest, Depends(page_request)],
+    caller: Annotated[Principal, allow(Permission.READ)],
+    status: OffenderStatus | None = None,
+) -> Page[OffenderOut]:
+    """The offenders the caller may see, by label (in ``status``, when given)."""
+    with reading(request) as session:
+        found = offenders.list_offenders(session, caller.viewer, status, page.limit, page.offset)
+    items = [OffenderOut.model_validate(o, from_attributes=True) for o in found.items]
+    return Page[OffenderOut].of(items, page, found.total)
+
+
+@router.post("/api/offenders", tags=["offenders"], status_code=201)
+def create_offender(
+    request: Request, body: OffenderIn, caller: Annotated[Principal, allow(Permission.WRITE)]
+) -> OffenderOut:
+    """Record an offender of the caller's agency (status unknown)."""
+    with writing(request) as session, refused(422, *_REFUSALS):
+        ident = offenders.create_offender(
+            session,
+            caller.viewer,
+            body.label,
+            country=body.country,
+            level=body.level,
+            agencies=body.agencies,
+        ).id
+    return _offender(request, caller, ident)
+
+
+@router.get("/api/offenders/{offender_id}", tags=["offenders"])
+def get_offender(
+    request: Request,
+    offender_id: RecordId,
+    caller: Annotated[Principal, allow(Permission.READ, records=_OFFENDER)],
+) -> OffenderOut:
+    """One offender; 404 when hidden or missing."""
+    return _offender(request, caller, offender_id)
+
+
+@router.patch("/api/offenders/{offender_id}", tags=["offenders"])
+def change_offender(
+    request: Request,
+    offender_id: RecordId,
+    body: OffenderPatch,
+    caller: Annotated[Principal, allow(Permission.WRITE, records=_OFFENDER)],
+) -> OffenderOut:
+    """Change an offender's label or country, or move it forward (its owner only)."""
+    with writing(request) as session, refused(422, *_REFUSALS):
+        viewer = caller.viewer
+        offenders.update_offender(
+            session, viewer, offender_id, label=body.label, country=body.country
+        )
+        if body.status is not None:
+            offenders.set_offender_status(session, viewer, offender_id, body.status, body.on)
+    return _offender(request, caller, offender_id)
+
+
+@router.get("/api/offenders/{offender_id}/history", tags=["offenders"])
+def offender_history(
+    request: Request,
+    offender_id: RecordId,
+    caller: Annotated[Principal, allow(Permission.READ, records=_OFFENDER)],
+) -> list[ChangeOut]:
+    """The offender's dated changes, oldest first."""
+    return _history(request, caller, RecordType.OFFENDER, offender_id)
+
+
+@router.put("/api/offenders/{offender_id}/sharing", tags=["offenders"])
+def share_offender(
+    request: Request,
+    offender_id: RecordId,
+    body: SharingIn,
+    caller: Annotated[Principal, allow(Permission.WRITE, records=_OFFENDER)],
+) -> SharingOut:
+    """Set who besides its owner may see the offender (its owner only)."""
+    return change_sharing(request, caller, RecordType.OFFENDER, offender_id, body)
+
+
+# --- locations -------------------------------------------------------------------------
+
+
+def _location(request: Request, caller: Principal, ident: int) -> LocationOut:
+    with reading(request) as session:
+        shown = locations.location_detail(session, caller.viewer, ident)
+    return LocationOut.model_validate(shown, from_attributes=True)
+
+
+@router.get("/api/locations", tags=["locations"])
+def list_locations(
+    request: Request,
+    page: Annotated[PageRequest, Depends(page_request)],
+    caller: Annotated[Principal, allow(Permission.READ)],
+    kind: LocationKind | None = None,
+) -> Page[LocationOut]:
+    """The locations the caller may see, by number (of ``kind``, when given)."""
+    with reading(request) as session:
+        found = locations.list_locations(session, caller.viewer, kind, page.limit, page.offset)
+    items = [LocationOut.model_validate(loc, from_attributes=True) for loc in found.items]
+    return Page[LocationOut].of(items, page, found.total)
+
+
+@router.post("/api/locations", tags=["locations"], status_code=201)
+def create_location(
+    request: Request, body: LocationIn, caller: Annotated[Principal, allow(Permission.WRITE)]
+) -> LocationOut:
+    """Record a location of the caller's agency."""
+    with writing(request) as session, refused(422, *_REFUSALS):
+        ident = locations.create_location(
+            session,
+            caller.viewer,
+            body.description,
+            body.kind,
+            country=body.country,
+            lat=body.lat,
+            lon=body.lon,
+            level=body.level,
+            agencies=body.agencies,
+        ).id
+    return _location(request, caller, ident)
+
+
+@router.get("/api/locations/{location_id}", tags=["locations"])
+def get_location(
+    request: Request,
+    location_id: RecordId,
+    caller: Annotated[Principal, allow(Permission.READ, records=_LOCATION)],
+) -> LocationOut:
+    """One location with its media the caller may see; 404 when hidden or missing."""
+    return _location(request, caller, location_id)
+
+
+@router.patch("/api/locations/{location_id}", tags=["locations"])
+def change_location(
+    request: Request,
+    location_id: RecordId,
+    body: LocationPatch,
+    caller: Annotated[Principal, allow(Permission.WRITE, records=_LOCATION)],
+) -> LocationOut:
+    """Change a location (its owner only)."""
+    moved = body.clear_position or body.lat is not None or body.lon is not None
+    position = (None, None) if body.clear_position else (body.lat, body.lon)
+    with writing(request) as session, refused(422, *_REFUSALS):
+        locations.update_location(
+            session,
+            caller.viewer,
+            location_id,
+            description=body.description,
+            kind=body.kind,
+            country=body.country,
+            position=position if moved else None,
+        )
+    return _location(request, caller, location_id)
+
+
+@router.get("/api/locations/{location_id}/history", tags=["locations"])
+def location_history(
+    request: Request,
+    location_id: RecordId,
+    caller: Annotated[Principal, allow(Permission.READ, records=_LOCATION)],
+) -> list[ChangeOut]:
+    """The location's dated changes, oldest first."""
+    return _history(request, caller, RecordType.LOCATION, location_id)
+
+
+@router.post("/api/locations/{location_id}/media", tags=["locations"])
+def link_location_media(
+    request: Request,
+    location_id: RecordId,
+    body: MediaIn,
+    caller: Annotated[Principal, allow(Permission.WRITE, records=_LOCATION)],
+) -> MediaLinked:
+    """Tie media the caller may see to the location (its owner only; 404 naming a media
+    the caller may not see, and nothing is tied)."""
+    with writing(request) as session:
+        linked = locations.link_media(session, caller.viewer, location_id, body.media)
+    return MediaLinked(linked=linked)
+
+
+@router.put("/api/locations/{location_id}/sharing", tags=["locations"])
+def share_location(
+    request: Request,
+    location_id: RecordId,
+    body: SharingIn,
+    caller: Annotated[Principal, allow(Permission.WRITE, records=_LOCATION)],
+) -> SharingOut:
+    """Set who besides its owner may see the location (its owner only)."""
+    return change_sharing(request, caller, RecordType.LOCATION, location_id, body)
+
+
+# --- missing-child reports -------------------------------------------------------------
+
+
+def _report(request: Request, caller: Principal, ident: int) -> ReportOut:
+    with reading(request) as session:
+        shown = missing.report_detail(session, caller.viewer, ident)
+    return ReportOut.model_validate(shown, from_attributes=True)
+
+
+@router.get("/api/missing-reports", tags=["missing-child reports"])
+def list_reports(
+    request: Request,
+    page: Annotated[PageRequest, Depends(page_request)],
+    caller: Annotated[Principal, allow(Permission.READ)],
+    status: MissingStatus | None = None,
+) -> Page[ReportOut]:
+    """The reports the caller may see, most recently missing first."""
+    with reading(request) as session:
+        found = missing.list_reports(session, caller.viewer, status, page.limit, page.offset)
+    items = [ReportOut.model_validate(r, from_attributes=True) for r in found.items]
+    return Page[ReportOut].of(items, page, found.total)
+
+
+@router.post("/api/missing-reports", tags=["missing-child reports"], status_code=201)
+def create_report(
+    request: Request, body: ReportIn, caller: Annotated[Principal, allow(Permission.WRITE)]
+) -> ReportOut:
+    """Report a missing child for the caller's agency (422 when the reference is taken).
+    Reference media are added from the command line (`vigil missing add-media`)."""
+    with writing(request) as session, refused(422, *_REFUSALS):
+        ident = missing.create_report(
+            session,
+            caller.viewer,
+            body.reference,
+            country=body.country,
+            child_label=body.child_label,
+            missing_since=body.missing_since,
+            sex=body.sex,
+            birth_year=body.birth_year,
+            last_seen_place=body.last_seen_place,
+            level=body.level,
+            agencies=body.agencies,
+        ).id
+    return _report(request, caller, ident)
+
+
+@router.get("/api/missing-reports/{report_id}", tags=["missing-child reports"])
+def get_report(
+    request: Request,
+    report_id: RecordId,
+    caller: Annotated[Principal, allow(Permission.READ, records=_REPORT)],
+) -> ReportOut:
+    """One report; 404 when hidden or missing."""
+    return _report(request, caller, report_id)
+
+
+@router.patch("/api/missing-reports/{report_id}", tags=["missing-child reports"])
+def change_report(
+    request: Request,
+    report_id: RecordId,
+    body: ReportPatch,
+    caller: Annotated[Principal, allow(Permission.WRITE, records=_REPORT)],
+) -> ReportOut:
+    """Change a report (its owner only)."""
+    with writing(request) as session, refused(422, *_REFUSALS):
+        missing.update_report(
+            session,
+            caller.viewer,
+            report_id,
+            country=body.country,
+            child_label=body.child_label,
+            sex=body.sex,
+            birth_year=body.birth_year,
+            missing_since=body.missing_since,
+            last_seen_place=body.last_seen_place,
+        )
+    return _report(request, caller, report_id)
+
+
+@router.get("/api/missing-reports/{report_id}/history", tags=["missing-child reports"])
+def report_history(
+    request: Request,
+    report_id: RecordId,
+    caller: Annotated[Principal, allow(Permission.READ, records=_REPORT)],
+) -> list[ChangeOut]:
+    """The report's dated changes, oldest first."""
+    return _history(request, caller, RecordType.MISSING_REPORT, report_id)
+
+
+@router.post("/api/missing-reports/{report_id}/found", tags=["missing-child reports"])
+def report_found(
+    request: Request,
+    report_id: RecordId,
+    body: FoundIn,
+    caller: Annotated[Principal, allow(Permission.WRITE, records=_REPORT)],
+) -> ReportOut:
+    """The child was found (its owner only; 422 when found already)."""
+    with writing(request) as session, refused(422, *_REFUSALS):
+        missing.mark_found(session, caller.viewer, report_id, body.on)
+    return _report(request, caller, report_id)
+
+
+@router.put("/api/missing-reports/{report_id}/sharing", tags=["missing-child reports"])
+def share_report(
+    request: Request,
+    report_id: RecordId,
+    body: SharingIn,
+    caller: Annotated[Principal, allow(Permission.WRITE, records=_REPORT)],
+) -> SharingOut:
+    """Set who besides its owner may see the report (its owner only)."""
+    return change_sharing(request, caller, RecordType.MISSING_REPORT, report_id, body)
+
+
+# --- statistics ------------------------------------------------------------------------
+
+
+class CaseCountsOut(BaseModel):
+    """How many seizures of a case, and media in them, the caller may see."""
+
+    case_id: int
+    reference: str
+    agency: str
+    seizures: int
+    media: int
+
+
+class StatsOut(BaseModel):
+    """Identification figures of what the caller may see: totals, by country, by year
+    (``unknown`` for records without one), per case."""
+
+    totals: dict[str, int]
+    by_country: dict[str, dict[str, int]]
+    by_year: dict[str, dict[str, int]]
+    cases: list[CaseCountsOut]
+
+
+@router.get("/api/stats", tags=["statistics"])
+def get_stats(request: Request, caller: Annotated[Principal, allow(Permission.READ)]) -> StatsOut:
+    """Victims identified and rescued, series open and identified, offenders identified,
+    and media and seizures per case: counting only what the caller may see."""
+    with reading(request) as session:
+        figures = statistics(session, caller.viewer)
+    return StatsOut.model_validate(figures.to_json())
