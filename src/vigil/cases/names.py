@@ -95,7 +95,7 @@ def find_named(session: Session, viewer: Viewer, record: RecordType, text: str) 
     if own or len(found) == 1:
         return (own or found)[0]
     if found:
-        codes = dict(session.execute(select(Agency.id, Agency.code)).tuples())
+        codes = {row.id: row.code for row in session.execute(select(Agency.id, Agency.code))}
         choices = ", ".join(sorted(f"{codes[row.agency_id]}/{wanted}" for row in found))
         raise NotVisibleError(
             f"{named.what} {wanted!r} names several agencies' records ({choices}): give CODE/NAME"
