@@ -301,6 +301,9 @@ INGEST_FOLDER = "matrix-folder"
 REFUSED_BY_DESIGN: dict[tuple[str, str], int] = {
     # HMA's content lookup: Vigil hashes no uploaded content for partners.
     ("POST", "/m/lookup"): 403,
+    # Proposals are computed, not stored: the matrix cannot name one, and a proposal the
+    # seizure's evidence does not give is answered as one that does not exist.
+    ("POST", "/api/seizures/{seizure_id}/suggestions/{proposal_id}/accept"): 404,
 }
 
 #: Request bodies of the unsafe routes; ``n`` makes names unique.
@@ -371,6 +374,9 @@ BODIES: dict[tuple[str, str], Callable[[int], Body]] = {
     ("PATCH", "/api/missing-reports/{report_id}"): lambda n: Body({"last_seen_place": "x"}),
     ("POST", "/api/missing-reports/{report_id}/found"): lambda n: Body({}),
     ("PUT", "/api/missing-reports/{report_id}/sharing"): lambda n: Body({"level": "owner"}),
+    ("POST", "/api/seizures/{seizure_id}/suggestions/{proposal_id}/accept"): lambda n: Body(
+        {"new_series": f"matrix suggestion {n}"}
+    ),
 }
 NO_BODY = {
     ("POST", "/logout"),

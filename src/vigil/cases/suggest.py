@@ -321,7 +321,8 @@ def _new_media(
             .where(SeriesMedia.media_id.in_(in_seizure), series_condition(viewer))
         )
     )
-    rows = session.execute(
+    # Read through Core, not the ORM: a seizure may hold a million media.
+    rows = session.connection().execute(
         select(
             Media.id,
             Media.sha256,
@@ -383,9 +384,10 @@ def _variants(value: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
 
 
 def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if type(value) is not float and type(value) is not int:  # not bool, not text
         return None
-    return float(value) if math.isfinite(value) else None
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def _text(value: object) -> str | None:

@@ -36,6 +36,7 @@ from vigil.cli.referrals import referral_app
 from vigil.cli.series import series_app
 from vigil.cli.sharing import share_app
 from vigil.cli.stats import stats
+from vigil.cli.suggest import suggest_app
 from vigil.cli.tokens import token_app
 from vigil.cli.users import user_app
 from vigil.cli.victims import victim_app
@@ -68,6 +69,7 @@ app.add_typer(missing_app, name="missing")
 app.add_typer(series_app, name="series")
 app.add_typer(victim_app, name="victim")
 app.add_typer(alert_app, name="alert")
+app.add_typer(suggest_app, name="suggest")
 
 
 @app.command()
@@ -148,6 +150,12 @@ def ingest(
 
     if pdq_mode not in ("fast", "reference"):
         raise fail(f"--pdq-mode must be fast or reference, not {pdq_mode!r}")
+    from vigil.cases.capture import gps_metres
+
+    try:
+        gps_metres()  # read when the alerts are raised: refused before the work, not after
+    except IdentificationError as exc:
+        raise fail(str(exc)) from None
     try:
         match_settings = MatchSettings(pdq_radius=pdq_radius, vpdq_share=vpdq_share)
     except ValueError as exc:

@@ -23,6 +23,7 @@ from vigil.web.routes import (
     reports,
     runs,
     series,
+    suggest,
     tokens,
     victims,
 )
@@ -41,6 +42,7 @@ ROUTERS: list[APIRouter] = [
     alerts.router,
     series.router,
     victims.router,
+    suggest.router,
     accounts.router,
     tokens.router,
     audit.router,
