@@ -11,9 +11,12 @@ from itertools import combinations
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.sharing.hashing import use_cheap_hashing
+from tests.web.network import BASE_URL, ROLE_USERS, build_network
 from vigil.cases.errors import IdentificationError
 from vigil.cases.series import create_series
 from vigil.cases.suggest import (
@@ -42,11 +45,13 @@ from vigil.store.models import (
     Match,
     Media,
     RecordType,
+    Scope,
     Seizure,
     SeriesMedia,
     Sighting,
 )
 from vigil.store.repo import case_by_reference, seizure_by_name
+from vigil.web.app import create_app
 
 from .two_agencies import A, B, acting, add_agencies
 
@@ -344,9 +349,11 @@ def _match(session: Session, new: int, old: int, agency_code: str) -> None:
 def test_series_seen_extend_and_hidden_ones_are_never_proposed(store: Store) -> None:
     add_agencies(store)
     known = _hash()
-    with acting(store, A) as (session, _):
-        _, (old,) = _seizure(session, A, "first", [{"pdq": known}])
+    with acting(store, A) as (session, viewer):
+        first, (old,) = _seizure(session, A, "first", [{"pdq": known}])
         series_id = _series_with(session, A, "Lighthouse", [old])
+        # B sees the earlier seizure (and so the match), but not the series.
+        set_level(session, viewer, RecordType.SEIZURE, first, Level.ALL, ())
     with acting(store, B) as (session, viewer):
         seizure_id, (new, lone) = _seizure(
             session, B, "second", [{"pdq": _flip(known, 4)}, {"pdq": _hash()}]
@@ -408,3 +415,81 @@ def test_accept_creates_or_extends_a_series(store: Store) -> None:
         assert members == set(ids[:2])
         # What is in a series now is no longer new: only the left-out copy remains, alone.
         assert suggestions(session, viewer, seizure_id) == []
+
+
+# ---- the API ------------------------------------------------------------------------------
+
+
+def _add_to_seizure(session: Session, seizure_id: int, pdq: str, tag: str) -> int:
+    """A picture with PDQ ``pdq`` seen in the seizure (its first ingest run) as ``TAG.jpg``."""
+    digest = f"{_RANDOM.getrandbits(256):064x}"
+    media = Media(
+        sha256=digest,
+        sha1=digest[:40],
+        md5=digest[:32],
+        size=1,
+        kind="image",
+        format="jpeg",
+        mime="image/jpeg",
+        pdq=pdq,
+        pdq_quality=100,
+    )
+    session.add(media)
+    session.flush()
+    run_id = session.scalars(
+        select(IngestRun.id).where(IngestRun.seizure_id == seizure_id).limit(1)
+    ).one()
+    session.add(
+        Sighting(
+            media_id=media.id,
+            seizure_id=seizure_id,
+            ingest_run_id=run_id,
+            path=f"{tag}.jpg",
+            path_raw=f"{tag}.jpg".encode(),
+            size=1,
+            mtime=0.0,
+        )
+    )
+    session.flush()
+    return media.id
+
+
+def test_api_lists_and_accepts_without_naming_a_restricted_series(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_cheap_hashing(monkeypatch)
+    network = build_network(store)
+    base, hidden = _hash(), _hash()
+    with store.session() as session:
+        seizure_id = network.own.seizure_id
+        first = _add_to_seizure(session, seizure_id, base, "first")
+        second = _add_to_seizure(session, seizure_id, _flip(base, 7), "second")
+        # A copy of a picture of NCB-BR's restricted series: matched, but never proposed.
+        theirs = _add_to_seizure(session, network.restricted.seizure_id, hidden, "theirs")
+        session.add(
+            SeriesMedia(series_id=network.restricted.series_id, media_id=theirs, assigned_by="t")
+        )
+        copy = _add_to_seizure(session, seizure_id, _flip(hidden, 3), "copy")
+        _match(session, copy, theirs, "NCB-FR")
+    client = TestClient(create_app(store), base_url=BASE_URL)
+    token = network.token_for(ROLE_USERS["analyst"], [Scope.WRITE])[0]
+    client.headers["Authorization"] = f"Bearer {token}"
+    listed = client.get(f"/api/seizures/{seizure_id}/suggestions")
+    assert listed.status_code == 200, listed.text
+    assert not [m for m in network.restricted_markers if m in listed.text]
+    (proposal,) = listed.json()["items"]
+    assert [m["id"] for m in proposal["media"]] == [first, second]
+    assert proposal["edges"] == [
+        {"a": first, "b": second, "kind": "pdq", "detail": {"distance": 7, "variant": "original"}}
+    ]
+    url = f"/api/seizures/{seizure_id}/suggestions/{{}}/accept"
+    missing = client.post(url.format("0123456789ab"), json={"new_series": "Harbour"})
+    assert missing.status_code == 404
+    both = client.post(url.format(proposal["id"]), json={"series": "a", "new_series": "b"})
+    assert both.status_code == 422
+    done = client.post(url.format(proposal["id"]), json={"new_series": "Harbour"})
+    assert done.status_code == 200, done.text
+    assert done.json()["assigned"] == [first, second]
+    assert done.json()["created"]
+    refused = client.get(f"/api/seizures/{network.restricted.seizure_id}/suggestions")
+    assert refused.status_code == 404
