@@ -19,10 +19,14 @@ import pytest
 from PIL import Image, ImageOps
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner, Result
 
 from tests.imagegen import ExifSpec, encode, make_exif, make_image
 from vigil.cases.alerts import acknowledge_alert, list_alerts, raise_alerts
-from vigil.cases.capture import GPS_METRES_ENV
+from vigil.cases.capture import GPS_METRES_ENV, gps_metres
+from vigil.cases.errors import IdentificationError
+from vigil.cli.main import app
+from vigil.config import Settings
 from vigil.ingest.pipeline import IngestOutcome, IngestRequest, ingest
 from vigil.matching.review import review_match
 from vigil.reports.render import render
@@ -460,3 +464,69 @@ def test_only_the_seizures_agency_acknowledges(store: Store, tmp_path: Path) -> 
             select(AuditEvent).where(AuditEvent.action == "alert.acknowledge")
         ).all()
         assert [(e.user_name, e.object) for e in acks] == [(B.user, f"alert:{alert_id}")]
+
+
+runner = CliRunner()
+
+
+def _vigil(settings: Settings, *args: str) -> Result:
+    database = ["--data-dir", str(settings.data_dir), "--database-url", settings.database_url]
+    return runner.invoke(app, [*args, *database], env={"VIGIL_USER": "cli-user"})
+
+
+def test_the_cli_ingests_lists_raises_and_acknowledges(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    _agencies(store)
+    _a_series(store, tmp_path, Level.ALL)
+    _altered(tmp_path / "b-phone")
+    ingested = _vigil(
+        settings,
+        "ingest",
+        str(tmp_path / "b-phone"),
+        "--case",
+        "B-CASE",
+        "--workers",
+        "1",
+        "--agency",
+        B.agency,
+    )
+    assert ingested.exit_code == 0, ingested.output
+    said = " ".join(ingested.output.split())  # the terminal wraps long lines
+    assert "Alerts (1), highest priority first" in said
+    assert "victim identified by NCB-FR on 2025-03-14" in said
+
+    listed = _vigil(settings, "alert", "list", "B-CASE/b-phone", "--json", "--agency", B.agency)
+    assert listed.exit_code == 0, listed.output
+    alerts = json.loads(listed.output)
+    assert [a["kind"] for a in alerts] == ["already_identified"]
+    assert alerts[0]["about"]["name"] == f"NCB-FR/{SERIES_NAME}"
+
+    again = _vigil(settings, "alert", "raise", "B-CASE/b-phone", "--agency", B.agency)
+    assert again.exit_code == 0, again.output
+    assert "0 new alerts" in again.output
+    assert "copy-resized.jpg" in again.output
+
+    # C may not see B's seizure: told as if it did not exist, in one line.
+    hidden = _vigil(settings, "alert", "ack", str(alerts[0]["id"]), "--agency", C.agency)
+    assert hidden.exit_code == 2
+    assert "no alert with id" in hidden.output
+    wrong = _vigil(settings, "alert", "list", "--kind", "urgent", "--agency", B.agency)
+    assert wrong.exit_code == 2
+    assert "missing_child, already_identified, known_series, cross_case" in wrong.output
+    bad = _vigil(settings, "alert", "list", "b-phone", "--agency", B.agency)
+    assert bad.exit_code == 2
+    assert "CASE/SEIZURE" in bad.output
+
+    done = _vigil(settings, "alert", "ack", str(alerts[0]["id"]), "--agency", B.agency)
+    assert done.exit_code == 0, done.output
+    left = _vigil(settings, "alert", "list", "--open", "--agency", B.agency)
+    assert "no alerts" in left.output
+
+
+def test_the_gps_distance_is_read_from_the_environment() -> None:
+    assert gps_metres({}) == 100.0
+    assert gps_metres({GPS_METRES_ENV: " 250 "}) == 250.0
+    for text in ("near", "0", "-5", "nan"):
+        with pytest.raises(IdentificationError, match=GPS_METRES_ENV):
+            gps_metres({GPS_METRES_ENV: text})

@@ -70,6 +70,8 @@ class Finding:
     key: str
     media_ids: list[int]
     evidence: dict[str, Any] = field(default_factory=dict)
+    #: The file of the closest match (or pair of positions), when there is one.
+    closest: int | None = None
 
     @property
     def media_id(self) -> int:
@@ -234,8 +236,9 @@ def _grouped(
         if shares:
             evidence["share"] = round(max(shares), 4)
         media = sorted({h.media_id for h in group})
+        holder = owners.get(record_id, 0)
         findings.append(
-            Finding(kind, about, record_id, owners.get(record_id, 0), signal, media, evidence)
+            Finding(kind, about, record_id, holder, signal, media, evidence, best.media_id)
         )
     return findings
 
@@ -308,6 +311,7 @@ def _cross_findings(session: Session, seizure: Seizure) -> list[Finding]:
             "gps",
             list(near.media_ids),
             evidence,
+            near.closest_media_id,
         )
         findings.append(finding)
     about = sorted({f.about_id for f in findings})
@@ -334,12 +338,13 @@ def _first_paths(session: Session, seizure_id: int, media_ids: set[int]) -> dict
 
 
 def describe(session: Session, seizure: Seizure, findings: list[Finding]) -> None:
-    """Name each finding's files: the first file's path, the count, the first paths."""
+    """Name each finding's files: the closest match's path (else the first file's), the
+    count, the first paths."""
     paths = _first_paths(session, seizure.id, {m for f in findings for m in f.media_ids})
     for finding in findings:
         named = sorted(paths.get(m, "") for m in finding.media_ids)
         finding.evidence |= {
-            "path": paths.get(finding.media_id, ""),
+            "path": paths.get(finding.closest or finding.media_id, ""),
             "files": len(finding.media_ids),
             "paths": named[:PATHS_LISTED],
         }

@@ -86,10 +86,11 @@ def _visible(session: Session, viewer: Viewer, about: RecordType, ids: set[int])
 
 
 def _settle(
-    session: Session, seizure: Seizure, findings: list[Finding], actor: Actor
+    session: Session, seizure: Seizure, findings: list[Finding], actor: Actor, notify: bool
 ) -> list[Alert]:
     """Store the findings whose record the seizure's agency may see as alerts (new ones;
-    known ones get their evidence brought up to date); the rest become hit notices."""
+    known ones get their evidence brought up to date); the rest become hit notices when
+    ``notify`` (a mirror of a hit already notified is not notified again)."""
     owner = session.get_one(Agency, seizure.agency_id)
     # As hits are decided (sharing.hits): by what the seizure's own agency may see.
     viewer = resolve(session, Actor(actor.user, owner.code))
@@ -99,7 +100,8 @@ def _settle(
     }
     hidden = [f for f in findings if f.about_id not in seen[f.about]]
     holdings = [(f.holder_agency_id, f"{_SUBJECT[f.about]}:{f.about_id}") for f in hidden]
-    raise_record_hits(session, seizure.id, holdings, actor)
+    if notify:
+        raise_record_hits(session, seizure.id, holdings, actor)
     shown = [f for f in findings if f.about_id in seen[f.about]]
     describe(session, seizure, shown)
     stored = {
@@ -132,10 +134,14 @@ def _settle(
 
 
 def _raise_on(
-    session: Session, seizure: Seizure, actor: Actor, kinds: Collection[AlertKind]
+    session: Session,
+    seizure: Seizure,
+    actor: Actor,
+    kinds: Collection[AlertKind],
+    notify: bool = True,
 ) -> tuple[list[Alert], list[Finding]]:
     findings = findings_of(session, seizure, kinds)
-    return _settle(session, seizure, findings, actor), findings
+    return _settle(session, seizure, findings, actor, notify), findings
 
 
 def raise_alerts(session: Session, viewer: Viewer, seizure_id: int) -> list[Alert]:
@@ -155,8 +161,10 @@ def raise_alerts(session: Session, viewer: Viewer, seizure_id: int) -> list[Aler
     created, findings = _raise_on(session, seizure, actor, tuple(AlertKind))
     elsewhere: list[Alert] = []
     for other in sorted({f.about_id for f in findings if f.kind is AlertKind.CROSS_CASE}):
+        # The other side of a link just found: a hidden one is the hit notified above.
         cross = (AlertKind.CROSS_CASE,)
-        elsewhere += _raise_on(session, session.get_one(Seizure, other), actor, cross)[0]
+        mirror = session.get_one(Seizure, other)
+        elsewhere += _raise_on(session, mirror, actor, cross, notify=False)[0]
     reference = select(MissingChildReport.id).where(MissingChildReport.seizure_id == seizure_id)
     if session.scalar(reference.limit(1)) is not None:
         for other_seizure in touched_seizures(session, seizure_id):

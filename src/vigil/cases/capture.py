@@ -16,6 +16,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -48,12 +50,18 @@ def gps_metres(env: Mapping[str, str] = os.environ) -> float:
     return value
 
 
-def haversine_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """The great-circle distance between two positions in decimal degrees, in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_METRES * math.asin(min(1.0, math.sqrt(h)))
+def haversine_metres(
+    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
+    """Great-circle distances in metres between positions in decimal degrees (numpy
+    broadcasting: one against many, or a grid of pairs)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.subtract(lon2, lon1))
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    distance: npt.NDArray[np.float64] = (
+        2 * EARTH_RADIUS_METRES * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    )
+    return distance
 
 
 def camera_key(make: object, model: object, serial: object) -> str | None:
@@ -174,10 +182,6 @@ def _bands(lats: Iterable[float], degrees: float) -> list[tuple[float, float]]:
     return merged
 
 
-def _cell(lat: float, lon: float, degrees: float) -> tuple[int, int]:
-    return math.floor(lat / degrees), math.floor(lon / degrees)
-
-
 def _neighbours(cell: tuple[int, int], reach: int) -> Iterator[tuple[int, int]]:
     row, column = cell
     for dr in (-1, 0, 1):
@@ -189,43 +193,88 @@ def near_links(
     session: Session, seizure_id: int, others: Select[int], metres: float
 ) -> list[NearLink]:
     """Other seizures (of ``others``, a query of seizure ids) with pictures taken within
-    ``metres`` of one of the seizure's, one link per other seizure."""
+    ``metres`` of one of the seizure's, one link per other seizure.
+
+    Positions are put in grid cells ``metres`` high: a position within ``metres`` of
+    another is in its cell or a neighbour, so each cell of the seizure's is measured
+    against its neighbours' positions only, all at once.
+    """
     own_rows = session.execute(
         select(MediaCapture.media_id, MediaCapture.lat, MediaCapture.lon).where(
             MediaCapture.media_id.in_(_in_seizure(seizure_id)), MediaCapture.lat.is_not(None)
         )
     )
-    # Pictures taken at one spot are compared once: by distinct position.
+    # Pictures taken at one spot are measured once: by distinct position.
     at: dict[tuple[float, float], list[int]] = defaultdict(list)
     for media_id, lat, lon in own_rows:
         if lat is not None and lon is not None:
             at[(lat, lon)].append(media_id)
     if not at:
         return []
+    points = list(at)
+    lats = np.array([p[0] for p in points])
+    lons = np.array([p[1] for p in points])
     degrees = metres / _METRES_PER_DEGREE
-    widest = min(89.9, max(abs(lat) for lat, _ in at) + degrees)
+    widest = min(89.9, float(np.abs(lats).max()) + degrees)
     # A degree of longitude shrinks towards the poles: that many cells to either side.
     reach = math.ceil(1 / math.cos(math.radians(widest)))
-    grid: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
-    for point in at:
-        grid[_cell(*point, degrees)].append(point)
-    found: dict[int, dict[tuple[float, float], float]] = defaultdict(dict)
-    for other, lat, lon in _positions_in_bands(
-        session, _bands((p[0] for p in at), degrees), others
-    ):
-        for cell in _neighbours(_cell(lat, lon, degrees), reach):
-            for point in grid.get(cell, ()):
-                distance = haversine_metres(point[0], point[1], lat, lon)
-                if distance <= metres and distance < found[other].get(point, math.inf):
-                    found[other][point] = distance
+    cells = _cells(lats, lons, degrees)
+    found: dict[int, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    for other, lat, lon in _positions_in_bands(session, _bands(lats, degrees), others):
+        found[other][0].append(lat)
+        found[other][1].append(lon)
     links = []
-    for other, points in sorted(found.items()):
-        if not points:
+    for other, (other_lats, other_lons) in sorted(found.items()):
+        theirs = (np.array(other_lats), np.array(other_lons))
+        nearest = _nearest(lats, lons, cells, theirs, _cells(*theirs, degrees), reach)
+        near = np.flatnonzero(nearest <= metres)
+        if not len(near):
             continue
-        closest = min(points, key=lambda p: (points[p], min(at[p])))
-        media = sorted({m for point in points for m in at[point]})
-        links.append(NearLink(other, min(at[closest]), points[closest], tuple(media)))
+        closest = min(near, key=lambda i: (nearest[i], min(at[points[i]])))
+        media = sorted({m for i in near for m in at[points[i]]})
+        links.append(
+            NearLink(other, min(at[points[closest]]), float(nearest[closest]), tuple(media))
+        )
     return links
+
+
+def _cells(
+    lats: npt.NDArray[np.float64], lons: npt.NDArray[np.float64], degrees: float
+) -> dict[tuple[int, int], npt.NDArray[np.intp]]:
+    """The positions (by index) in each grid cell ``degrees`` wide."""
+    rows = np.floor(lats / degrees).astype(np.int64)
+    columns = np.floor(lons / degrees).astype(np.int64)
+    members: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for index, cell in enumerate(zip(rows.tolist(), columns.tolist(), strict=True)):
+        members[cell].append(index)
+    return {cell: np.array(indices, dtype=np.intp) for cell, indices in members.items()}
+
+
+def _nearest(
+    lats: npt.NDArray[np.float64],
+    lons: npt.NDArray[np.float64],
+    cells: dict[tuple[int, int], npt.NDArray[np.intp]],
+    theirs: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
+    their_cells: dict[tuple[int, int], npt.NDArray[np.intp]],
+    reach: int,
+) -> npt.NDArray[np.float64]:
+    """For each of our positions, the metres to the nearest of theirs in a neighbouring
+    cell (infinity when there is none)."""
+    nearest = np.full(len(lats), np.inf)
+    their_lats, their_lons = theirs
+    for cell, ours in cells.items():
+        near = [their_cells[n] for n in _neighbours(cell, reach) if n in their_cells]
+        if not near:
+            continue
+        candidates = np.concatenate(near)
+        distances = haversine_metres(
+            lats[ours][:, None],
+            lons[ours][:, None],
+            their_lats[candidates][None, :],
+            their_lons[candidates][None, :],
+        )
+        nearest[ours] = distances.min(axis=1)
+    return nearest
 
 
 def _positions_in_bands(

@@ -150,6 +150,12 @@ def ingest(
 
     if pdq_mode not in ("fast", "reference"):
         raise fail(f"--pdq-mode must be fast or reference, not {pdq_mode!r}")
+    from vigil.cases.capture import gps_metres
+
+    try:
+        gps_metres()  # read when the alerts are raised: refused before the work, not after
+    except IdentificationError as exc:
+        raise fail(str(exc)) from None
     try:
         match_settings = MatchSettings(pdq_radius=pdq_radius, vpdq_share=vpdq_share)
     except ValueError as exc:
