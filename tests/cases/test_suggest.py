@@ -4,6 +4,7 @@ may not see never proposed, and accepting a proposal."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -14,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner, Result
 
 from tests.sharing.hashing import use_cheap_hashing
 from tests.web.network import BASE_URL, ROLE_USERS, build_network
@@ -30,6 +32,8 @@ from vigil.cases.suggest import (
     suggestions,
 )
 from vigil.cases.suggest_evidence import Candidate, gps_edges
+from vigil.cli.main import app
+from vigil.config import Settings
 from vigil.demo.build import build_demo_seizure
 from vigil.demo.manifest import DemoManifest
 from vigil.ingest.pipeline import IngestRequest, ingest
@@ -493,3 +497,53 @@ def test_api_lists_and_accepts_without_naming_a_restricted_series(
     assert done.json()["created"]
     refused = client.get(f"/api/seizures/{network.restricted.seizure_id}/suggestions")
     assert refused.status_code == 404
+
+
+# ---- the CLI ------------------------------------------------------------------------------
+
+
+def _vigil(settings: Settings, *args: str) -> Result:
+    where = ["--data-dir", str(settings.data_dir), "--database-url", settings.database_url]
+    return CliRunner().invoke(app, [*args, "--agency", A, *where], env={"VIGIL_USER": "tester"})
+
+
+def test_cli_lists_accepts_and_splits(store: Store, settings: Settings) -> None:
+    add_agencies(store)
+    base = _hash()
+    with acting(store, A) as (session, _):
+        _, ids = _seizure(
+            session,
+            A,
+            "phone",
+            [
+                {"pdq": base, "metadata": _exif("SN-9", "2023-06-01T10:00:00")},
+                {"pdq": _flip(base, 5)},
+                {"metadata": _exif("SN-9", "2023-06-02T10:00:00")},
+            ],
+        )
+    seizure = f"{A}-CASE/phone"
+    listed = _vigil(settings, "suggest", seizure, "--json")
+    assert listed.exit_code == 0, listed.stderr
+    (proposal,) = json.loads(listed.stdout)
+    assert [m["id"] for m in proposal["media"]] == ids
+    assert {e["kind"] for e in proposal["edges"]} == {"pdq", "camera"}
+    text = _vigil(settings, "suggest", "list", seizure).stdout
+    assert f"suggestion {proposal['id']}: 3 media, a new series" in text
+    assert "same camera Acme Pocket 12 serial SN-9" in text
+    parts = _vigil(
+        settings, "suggest", "split", seizure, proposal["id"], "--without-kind", "camera"
+    )
+    assert f"{ids[0]} - {ids[1]}  pdq: PDQ 5 bits (original)" in parts.stdout
+    assert ": 2 media, a new series" in parts.stdout
+    assert "IMG_0002" not in parts.stdout
+    unknown = _vigil(settings, "suggest", "accept", seizure, "0123456789ab", "--new-series", "X")
+    assert unknown.exit_code == 2
+    assert unknown.stderr.startswith("error: no suggestion '0123456789ab'")
+    done = _vigil(
+        settings,
+        *("suggest", "accept", seizure, proposal["id"], "--new-series", "Harbour"),
+        *("--without", str(ids[2])),
+    )
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.strip() == "series Harbour created: 2 media assigned"
+    assert _vigil(settings, "suggest", seizure).stdout.strip() == "no suggestions"
