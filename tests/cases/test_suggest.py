@@ -5,6 +5,7 @@ may not see never proposed, and accepting a proposal."""
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -31,7 +32,7 @@ from vigil.cases.suggest import (
     split,
     suggestions,
 )
-from vigil.cases.suggest_evidence import Candidate, gps_edges
+from vigil.cases.suggest_evidence import EARTH_RADIUS_METRES, Candidate, gps_edges
 from vigil.cli.main import app
 from vigil.config import Settings
 from vigil.demo.build import build_demo_seizure
@@ -311,6 +312,45 @@ def test_gps_links_every_close_pair_through_a_grid_across_the_antimeridian() -> 
     assert len(edges) == len(candidates) - len(set(groups))
     # Spots 0 and 1 are 111 m apart across the 180th meridian; 2 and 3 ~ 19 m near the pole.
     assert len(set(groups)) == 3
+
+
+def test_gps_components_are_those_of_every_pair_within_the_distance() -> None:
+    """Against brute force: crowded spots (hundreds of pictures a few metres apart, compared
+    in numpy blocks) and scattered ones, a few tens of metres either side of the distance."""
+    rng = random.Random(5)
+    spots = [(48.85 + rng.uniform(0, 0.004), 2.35 + rng.uniform(0, 0.006)) for _ in range(12)]
+    points = [
+        (lat + rng.gauss(0, 0.00004), lon + rng.gauss(0, 0.00006))
+        for lat, lon in spots
+        for _ in range(rng.choice([1, 3, 150]))
+    ]
+    candidates = [Candidate(i, "", "", lat=lat, lon=lon) for i, (lat, lon) in enumerate(points)]
+    metres = 120.0
+    groups = _components(len(candidates), [(e.a, e.b) for e in gps_edges(candidates, metres)])
+    close = [
+        (a.media_id, b.media_id)
+        for a, b in combinations(candidates, 2)
+        if _haversine(a, b) <= metres
+    ]
+    truth = _components(len(candidates), close)
+    assert _pairs_of(groups) == _pairs_of(truth)
+    assert len(set(truth)) > 3  # neither all apart nor all together
+
+
+def _haversine(a: Candidate, b: Candidate) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat or 0, a.lon or 0, b.lat or 0, b.lon or 0))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_METRES * math.asin(math.sqrt(h))
+
+
+def _pairs_of(labels: list[int]) -> set[Pair]:
+    by_label: dict[int, list[int]] = defaultdict(list)
+    for node, label in enumerate(labels):
+        by_label[label].append(node)
+    return _pairs(by_label.values())
 
 
 def _components(count: int, pairs: Iterable[Pair]) -> list[int]:

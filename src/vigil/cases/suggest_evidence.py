@@ -18,6 +18,7 @@ from itertools import pairwise, product
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from vigil.index.pdq import PdqIndex, codes_from_hex
 from vigil.signals.pdq_variants import IDENTITY
@@ -216,6 +217,7 @@ def gps_edges(candidates: Sequence[Candidate], metres: float) -> list[Evidence]:
             link(first, second, _metres(first, second))
     reach = math.ceil(metres / side)
     steps = range(-reach, reach + 1)
+    points = _CubePoints(cells, metres)
     for cell, members in cells.items():
         for offset in product(steps, steps, steps):
             near = (cell[0] + offset[0], cell[1] + offset[1], cell[2] + offset[2])
@@ -224,21 +226,54 @@ def gps_edges(candidates: Sequence[Candidate], metres: float) -> list[Evidence]:
             others = cells[near]
             if groups.find(members[0].media_id) == groups.find(others[0].media_id):
                 continue
-            closest = _first_within(members, others, metres)
+            closest = points.first_within(cell, near)
             if closest is not None:
                 link(*closest)
     return edges
 
 
-def _first_within(
-    members: Sequence[Candidate], others: Sequence[Candidate], metres: float
-) -> tuple[Candidate, Candidate, float] | None:
-    for first in members:
-        for second in others:
-            apart = _metres(first, second)
-            if apart <= metres:
-                return first, second, apart
-    return None
+class _CubePoints:
+    """The first pair within the distance between two cubes' pictures: a loop for small
+    cubes, numpy blocks for crowded ones (thousands of pictures taken at one home)."""
+
+    _LOOP_PAIRS = 256
+    _BLOCK_PAIRS = 1 << 20
+
+    def __init__(self, cells: Mapping[tuple[int, int, int], list[Candidate]], metres: float):
+        self._cells = cells
+        self._metres = metres
+        # A chord of this length subtends an arc of ``metres``.
+        self._chord = 2 * EARTH_RADIUS_METRES * math.sin(metres / (2 * EARTH_RADIUS_METRES))
+        self._xyz: dict[tuple[int, int, int], NDArray[np.float64]] = {}
+
+    def _points(self, cell: tuple[int, int, int]) -> NDArray[np.float64]:
+        found = self._xyz.get(cell)
+        if found is None:
+            found = np.array([_on_sphere(c.lat or 0.0, c.lon or 0.0) for c in self._cells[cell]])
+            self._xyz[cell] = found
+        return found
+
+    def first_within(
+        self, cell: tuple[int, int, int], near: tuple[int, int, int]
+    ) -> tuple[Candidate, Candidate, float] | None:
+        members, others = self._cells[cell], self._cells[near]
+        if len(members) * len(others) <= self._LOOP_PAIRS:
+            for first in members:
+                for second in others:
+                    apart = _metres(first, second)
+                    if apart <= self._metres:
+                        return first, second, apart
+            return None
+        mine, theirs = self._points(cell), self._points(near)
+        rows = max(1, self._BLOCK_PAIRS // len(others))
+        for start in range(0, len(members), rows):
+            block = mine[start : start + rows]
+            squared = ((block[:, None, :] - theirs[None, :, :]) ** 2).sum(axis=2)
+            hits = np.argwhere(squared <= self._chord**2)
+            if hits.size:
+                first, second = members[start + int(hits[0][0])], others[int(hits[0][1])]
+                return first, second, min(_metres(first, second), self._metres)
+        return None
 
 
 def _on_sphere(lat: float, lon: float) -> tuple[float, float, float]:
