@@ -20,6 +20,7 @@ from typer.testing import CliRunner, Result
 
 from tests.sharing.hashing import use_cheap_hashing
 from tests.web.network import BASE_URL, ROLE_USERS, build_network
+from vigil.cases.capture import EARTH_RADIUS_METRES
 from vigil.cases.errors import IdentificationError
 from vigil.cases.series import create_series
 from vigil.cases.suggest import (
@@ -32,7 +33,7 @@ from vigil.cases.suggest import (
     split,
     suggestions,
 )
-from vigil.cases.suggest_evidence import EARTH_RADIUS_METRES, Candidate, gps_edges
+from vigil.cases.suggest_evidence import Candidate, gps_edges
 from vigil.cli.main import app
 from vigil.config import Settings
 from vigil.demo.build import build_demo_seizure

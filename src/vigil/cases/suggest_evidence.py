@@ -20,12 +20,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from vigil.cases.capture import DEFAULT_GPS_METRES, EARTH_RADIUS_METRES, camera_key
 from vigil.index.pdq import PdqIndex, codes_from_hex
 from vigil.signals.pdq_variants import IDENTITY
 from vigil.signals.registry import PDQ
-
-#: The mean radius of the Earth in metres (what haversine distances are measured with).
-EARTH_RADIUS_METRES = 6_371_008.8
 
 
 class EvidenceKind(StrEnum):
@@ -65,10 +63,8 @@ class Candidate:
     @property
     def camera(self) -> str | None:
         """``make|model|serial`` when the body serial is known (make and model alone are
-        shared by millions of devices)."""
-        if not self.serial:
-            return None
-        return f"{self.make or ''}|{self.model or ''}|{self.serial}"
+        shared by millions of devices), as the alerts' cross-case links key it."""
+        return camera_key(self.make, self.model, self.serial)
 
     @property
     def device(self) -> str | None:
@@ -99,7 +95,7 @@ class EvidenceSettings:
 
     #: PDQ radius in bits: the signal registry's match threshold unless told otherwise.
     pdq_radius: int = PDQ.default_threshold
-    gps_metres: float = 100.0
+    gps_metres: float = DEFAULT_GPS_METRES
     burst_seconds: float = 120.0
     #: Link a time burst across devices (and pictures of no known device); off by default,
     #: as a seizure's unrelated pictures taken minutes apart would merge (see bench/README.md).
@@ -286,7 +282,8 @@ def _on_sphere(lat: float, lon: float) -> tuple[float, float, float]:
 
 
 def _metres(first: Candidate, second: Candidate) -> float:
-    """Haversine distance between two placed pictures."""
+    """Haversine distance between two placed pictures: the scalar twin of
+    ``cases.capture.haversine_metres``, whose numpy call costs more than the sum for one pair."""
     phi1, phi2 = math.radians(first.lat or 0.0), math.radians(second.lat or 0.0)
     dphi = phi2 - phi1
     dlam = math.radians((second.lon or 0.0) - (first.lon or 0.0))
