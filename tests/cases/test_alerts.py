@@ -22,12 +22,14 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
 from tests.imagegen import ExifSpec, encode, make_exif, make_image
+from vigil.banks.catalog import create_bank
 from vigil.cases.alerts import acknowledge_alert, list_alerts, raise_alerts
 from vigil.cases.capture import GPS_METRES_ENV, gps_metres
 from vigil.cases.errors import IdentificationError
 from vigil.cli.main import app
 from vigil.config import Settings
 from vigil.ingest.pipeline import IngestOutcome, IngestRequest, ingest
+from vigil.matching.matching import match_seizure
 from vigil.matching.review import review_match
 from vigil.reports.render import render
 from vigil.reports.triage import build_report
@@ -42,8 +44,10 @@ from vigil.store.models import (
     Alert,
     AlertKind,
     AuditEvent,
+    BankEntry,
     Level,
     Match,
+    Media,
     MediaCapture,
     MissingChildReport,
     RecordType,
@@ -51,6 +55,7 @@ from vigil.store.models import (
     Series,
     SeriesLink,
     SeriesMedia,
+    SeriesStatus,
     Sighting,
     Victim,
     VictimStatus,
@@ -530,3 +535,37 @@ def test_the_gps_distance_is_read_from_the_environment() -> None:
     for text in ("near", "0", "-5", "nan"):
         with pytest.raises(IdentificationError, match=GPS_METRES_ENV):
             gps_metres({GPS_METRES_ENV: text})
+
+
+def test_a_bank_entrys_series_name_resolves_to_its_agencys_series(
+    store: Store, tmp_path: Path
+) -> None:
+    _agencies(store)
+    picture = make_image(size=SIZE, seed=21)
+    _save(picture, tmp_path / "b-disk" / "found.jpg")
+    with store.session() as session:
+        bank = create_bank(session, "A-HASHES", dissemination=Level.ALL, actor=A)
+        # The same name in another agency's series must not be taken for A's.
+        for owner, status in ((A, SeriesStatus.VICTIM_IDENTIFIED), (C, SeriesStatus.UNIDENTIFIED)):
+            agency_id = _viewer(session, owner).agency_id
+            session.add(
+                Series(name=SERIES_NAME, agency_id=agency_id, dissemination="all", status=status)
+            )
+        session.flush()
+    b_seizure = _ingest(store, tmp_path / "b-disk", "B-CASE", B).seizure_id
+    with store.session() as session:
+        md5 = session.scalars(
+            select(Media.md5).join(Sighting).where(Sighting.seizure_id == b_seizure)
+        ).one()
+        session.add(BankEntry(bank_id=bank.id, md5=md5, series=SERIES_NAME, category="1"))
+        session.flush()
+        match_seizure(session, b_seizure)
+        raise_alerts(session, _viewer(session, B), b_seizure)
+        alerts = list_alerts(session, _viewer(session, B), b_seizure)
+        assert [(a.kind, a.about) for a in alerts] == [
+            (AlertKind.ALREADY_IDENTIFIED, f"NCB-FR/{SERIES_NAME}")
+        ]
+        assert alerts[0].evidence["signal"] == "md5"
+        assert alerts[0].evidence["path"] == "found.jpg"
+        # The series says its victim is identified; no victim record says by whom.
+        assert alerts[0].evidence["identified_by"] is None

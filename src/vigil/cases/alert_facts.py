@@ -256,6 +256,8 @@ def _other_cases(seizure: Seizure) -> Select[int]:
 
 def _cross_findings(session: Session, seizure: Seizure) -> list[Finding]:
     """The same file, camera or place in a seizure of another case."""
+    # Capture facts are kept for every seizure raised on, reference seizures included.
+    fill_captures(session, seizure.id)
     if seizure.id in set(session.scalars(select(MissingChildReport.seizure_id))):
         return []
     others = _other_cases(seizure)
@@ -279,9 +281,9 @@ def _cross_findings(session: Session, seizure: Seizure) -> list[Finding]:
         )
         for other, media in sorted(by_seizure.items())
     ]
-    fill_captures(session, seizure.id)
     for link in camera_links(session, seizure.id, others):
-        make, model, serial = link.camera.split("|", 2)
+        head, _, serial = link.camera.rpartition("|")
+        make, _, model = head.partition("|")
         digest = hashlib.sha256(link.camera.encode()).hexdigest()[:16]
         evidence: dict[str, Any] = {
             "signal": "camera",
