@@ -15,10 +15,11 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.cases.errors import IdentificationError
@@ -64,58 +65,40 @@ def haversine_metres(
     return distance
 
 
-def camera_key(make: object, model: object, serial: object) -> str | None:
-    """``make|model|serial`` when the body serial is known, else None."""
-    serial_text = str(serial).strip() if serial is not None else ""
-    if not serial_text:
-        return None
-    parts = (str(make or "").strip(), str(model or "").strip(), serial_text)
-    return "|".join(parts)[:800]
-
-
 def _in_seizure(seizure_id: int) -> Select[int]:
     return select(Sighting.media_id).where(Sighting.seizure_id == seizure_id)
 
 
-def fill_captures(session: Session, seizure_id: int) -> int:
+def _camera(exif: Any) -> ColumnElement[str | None]:
+    """``make|model|serial`` when the body serial is known, else NULL (in SQL)."""
+    serial = func.trim(exif["serial_number"].as_string())
+    make = func.coalesce(func.trim(exif["make"].as_string()), "")
+    model = func.coalesce(func.trim(exif["model"].as_string()), "")
+    key = func.substr(make + "|" + model + "|" + serial, 1, 800)
+    return case((func.coalesce(serial, "") != "", key), else_=null())
+
+
+def fill_captures(session: Session, seizure_id: int) -> None:
     """Record the camera and position of the seizure's pictures not recorded yet (those
-    with a body serial or a position); how many rows were added."""
+    with a body serial or a position): one INSERT ... SELECT, however many there are."""
     exif = Media.media_metadata["exif"]
-    gps = exif["gps"]
-    rows = session.execute(
-        select(
-            Media.id,
-            exif["make"].as_string(),
-            exif["model"].as_string(),
-            exif["serial_number"].as_string(),
-            gps["lat"].as_float(),
-            gps["lon"].as_float(),
-            exif["datetime_original"].as_string(),
-        )
-        .where(
-            Media.id.in_(_in_seizure(seizure_id)),
-            Media.id.not_in(select(MediaCapture.media_id)),
-            or_(exif["serial_number"].as_string().is_not(None), gps["lat"].as_float().is_not(None)),
-        )
-        .execution_options(yield_per=_CHUNK)
+    lat, lon = exif["gps"]["lat"].as_float(), exif["gps"]["lon"].as_float()
+    placed = and_(lat.is_not(None), lon.is_not(None))
+    camera = _camera(exif)
+    facts = select(
+        Media.id,
+        camera,
+        case((placed, lat), else_=null()),
+        case((placed, lon), else_=null()),
+        func.substr(exif["datetime_original"].as_string(), 1, 40),
+    ).where(
+        Media.id.in_(_in_seizure(seizure_id)),
+        Media.id.not_in(select(MediaCapture.media_id)),
+        or_(camera.is_not(None), placed),
     )
-    added = 0
-    for chunk in rows.partitions():
-        batch = [
-            {
-                "media_id": media_id,
-                "camera": camera_key(make, model, serial),
-                "lat": lat if lat is not None and lon is not None else None,
-                "lon": lon if lat is not None and lon is not None else None,
-                "taken_at": taken_at[:40] if taken_at else None,
-            }
-            for media_id, make, model, serial, lat, lon, taken_at in chunk
-        ]
-        batch = [row for row in batch if row["camera"] or row["lat"] is not None]
-        if batch:
-            session.execute(insert_ignoring_duplicates(session, MediaCapture.__table__), batch)
-            added += len(batch)
-    return added
+    columns = ["media_id", "camera", "lat", "lon", "taken_at"]
+    insert = insert_ignoring_duplicates(session, MediaCapture.__table__)
+    session.execute(insert.from_select(columns, facts))
 
 
 @dataclass(frozen=True)
