@@ -24,7 +24,7 @@ from typer.testing import CliRunner, Result
 from tests.imagegen import ExifSpec, encode, make_exif, make_image
 from vigil.banks.catalog import create_bank
 from vigil.cases.alerts import acknowledge_alert, list_alerts, raise_alerts
-from vigil.cases.capture import GPS_METRES_ENV, gps_metres
+from vigil.cases.capture import GPS_METRES_ENV, camera_key, gps_metres
 from vigil.cases.errors import IdentificationError
 from vigil.cli.main import app
 from vigil.config import Settings
@@ -330,7 +330,8 @@ def test_nearby_positions_and_one_camera_link_two_cases(
         mirrored = {x.evidence["signal"] for x in list_alerts(session, a, first)}
         assert mirrored == ({"camera", "gps"} if linked else {"camera"})
         cameras = session.scalars(select(MediaCapture.camera).order_by(MediaCapture.camera)).all()
-        assert cameras == ["Acme|Snap 5|SN-1", "Acme|Snap 5|SN-1", "Acme|Snap 5|SN-2"]
+        keys = [camera_key("Acme", "Snap 5", serial) for serial in ("SN-1", "SN-1", "SN-2")]
+        assert cameras == keys == ["Acme|Snap 5|SN-1", "Acme|Snap 5|SN-1", "Acme|Snap 5|SN-2"]
 
 
 def _report(store: Store, reporter: Actor, reference: str) -> tuple[int, str, str]:

@@ -65,12 +65,23 @@ def haversine_metres(
     return distance
 
 
+def camera_key(make: object, model: object, serial: object) -> str | None:
+    """``make|model|serial`` when the body serial is known, else None (what
+    :func:`fill_captures` writes in SQL)."""
+    serial_text = str(serial).strip() if serial is not None else ""
+    if not serial_text:
+        return None
+    parts = (str(make or "").strip(), str(model or "").strip(), serial_text)
+    return "|".join(parts)[:800]
+
+
 def _in_seizure(seizure_id: int) -> Select[int]:
     return select(Sighting.media_id).where(Sighting.seizure_id == seizure_id)
 
 
 def _camera(exif: Any) -> ColumnElement[str | None]:
-    """``make|model|serial`` when the body serial is known, else NULL (in SQL)."""
+    """``make|model|serial`` when the body serial is known, else NULL: :func:`camera_key`
+    in SQL."""
     serial = func.trim(exif["serial_number"].as_string())
     make = func.coalesce(func.trim(exif["make"].as_string()), "")
     model = func.coalesce(func.trim(exif["model"].as_string()), "")
