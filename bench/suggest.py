@@ -34,6 +34,7 @@ import resource
 import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -344,10 +345,12 @@ def main() -> None:
         print("|---" * (6 + len(KINDS)) + "|")
         for name, kinds, any_device in runs:
             profile = args.profile and name == "all"
-            with context.Pool(1) as pool:
-                seconds, rss, proposals, text = pool.apply(
-                    _measure, (tmp, planted.seizure_id, kinds, any_device, profile)
-                )
+            # A fresh process a run (its peak RSS is that run's); one that cannot start
+            # fails the bench instead of being started again and again, as a Pool would.
+            with ProcessPoolExecutor(1, mp_context=context) as pool:
+                seconds, rss, proposals, text = pool.submit(
+                    _measure, tmp, planted.seizure_id, kinds, any_device, profile
+                ).result()
             figures = score(proposals, planted.group_of, planted.kind_of_group)
             cells = [f"{figures[f'recall {k}']:.3f}" for k in KINDS]
             print(
