@@ -53,9 +53,10 @@ def find_seizure(
 ) -> Seizure:
     """The visible seizure called ``name`` (in the case ``case_reference`` when given).
 
-    ``name`` may also be ``CASE/NAME``, as listings show seizures. Of several, the viewer's agency's own is taken. NotVisibleError when there is none the
-    viewer may see (its message lists the seizures the viewer may see); NotFoundError when
-    the name is in several visible cases and no case was given to tell them apart.
+    ``name`` may also be ``CASE/NAME``, as listings show seizures. Of several, the viewer's
+    agency's own is taken. NotVisibleError when there is none the viewer may see (its
+    message lists the seizures the viewer may see); NotFoundError when the name is in
+    several visible cases and no case was given to tell them apart.
     """
     case_part, slash, name_part = name.rpartition("/")
     if case_reference is None and slash and case_part:
