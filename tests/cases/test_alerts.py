@@ -202,11 +202,15 @@ def test_an_identified_series_raises_already_identified_naming_the_agency(
         )
         assert variants - {"original"}
         assert "victim identified by NCB-FR on 2025-03-14" in alerts[0].headline()
-        text = render(
-            build_report(session, session.get_one(Seizure, b_seizure), _viewer(session, B)), "text"
-        )
+        report = build_report(session, session.get_one(Seizure, b_seizure), _viewer(session, B))
+        text = render(report, "text")
         assert "Alerts (1)" in text
         assert "already identified" in text
+        shown = {fmt: render(report, fmt) for fmt in ("json", "csv", "html")}
+        assert json.loads(shown["json"])["alerts"][0]["kind"] == "already_identified"
+        assert "already_identified,2," in shown["csv"]
+        assert 'data-kind="already_identified"' in shown["html"]
+        assert all(SERIES_NAME in output for output in [text, *shown.values()])
 
 
 def test_an_unidentified_victim_raises_known_series(store: Store, tmp_path: Path) -> None:
