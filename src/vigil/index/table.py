@@ -17,7 +17,7 @@ Layout, chosen to stay under 100 bytes a hash at a million hashes:
 * one table of 65,537 bucket starts per chunk (4 MiB in all), as positions in those lists.
 
 Lookups run in C (``_probe.c``): one pass over a query's buckets and candidates, with no
-temporary arrays; a batch of queries is one call.
+temporary arrays; a large batch sorts its candidates by where they lie before checking them.
 """
 
 from __future__ import annotations
