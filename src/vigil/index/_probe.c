@@ -123,6 +123,21 @@ distance_to(const uint64_t *row, const uint64_t *query)
                       __builtin_popcountll(row[3] ^ query[3]));
 }
 
+/* Buckets a query reads in each chunk: its own key, and at radius 16 or more (where some
+   chunk may differ in one bit but none agree) its 16 one-bit neighbours too. */
+static size_t
+probes_per_chunk(int radius)
+{
+    return radius >= CHUNKS ? CHUNKS + 1 : 1;
+}
+
+/* Candidates a query has on average: the buckets it reads times the mean bucket size. */
+static size_t
+expected_candidates(const Table *table, int radius)
+{
+    return probes_per_chunk(radius) * CHUNKS * (size_t)table->count / CHUNK_KEYS + 1;
+}
+
 /* The candidate rows of one query, written to *rows (grown as needed); their number, or -1
    when memory ran out. */
 static Py_ssize_t
@@ -175,7 +190,7 @@ static int
 search_each(const Table *table, const uint64_t *queries, Py_ssize_t count, int radius,
             Hits *hits)
 {
-    int flips = radius >= CHUNKS ? CHUNKS : 0;
+    int flips = (int)probes_per_chunk(radius) - 1;
     Py_ssize_t *rows = NULL;
     size_t capacity = 0;
     int status = 0;
@@ -202,21 +217,6 @@ search_each(const Table *table, const uint64_t *queries, Py_ssize_t count, int r
     }
     free(rows);
     return status;
-}
-
-/* Buckets a query reads in each chunk: its own key, and at radius 16 or more (where some
-   chunk may differ in one bit but none agree) its 16 one-bit neighbours too. */
-static size_t
-probes_per_chunk(int radius)
-{
-    return radius >= CHUNKS ? CHUNKS + 1 : 1;
-}
-
-/* Candidates a query has on average: the buckets it reads times the mean bucket size. */
-static size_t
-expected_candidates(const Table *table, int radius)
-{
-    return probes_per_chunk(radius) * CHUNKS * (size_t)table->count / CHUNK_KEYS + 1;
 }
 
 /* Sorts ``count`` probes (a bucket's key in the high 16 bits, a query's number in the low)
