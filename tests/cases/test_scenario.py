@@ -189,6 +189,10 @@ def test_an_identified_series_reaches_the_next_seizure(
         seen += _vigil(settings, B, "victim", "list", "--json")
         assert SERIES not in seen
         assert VICTIM not in seen
+        # A's mirror names A's own series, which B's seizure touched.
+        mirrors = json.loads(_vigil(settings, A, "hit", "list", "--json"))
+        assert {"type": "series", "series": SERIES} in [n["subject"] for n in mirrors]
+        assert f"series {SERIES}" in _vigil(settings, A, "hit", "list")
 
     store = Store(settings)
     try:
@@ -227,7 +231,10 @@ def test_a_missing_childs_photo_raises_the_alert(settings: Settings, tmp_path: P
     third = tmp_path / "third-seizure"
     _save(_half(rocket), third / "Downloads" / "img_0413.jpg", quality=40)
     _save(make_image(size=(400, 300), seed=9), third / "Downloads" / "img_0414.jpg")
-    _vigil(settings, A, "ingest", str(third), "--case", "OP-C-2026", "--workers", "1")
+    ingested = _vigil(
+        settings, A, "ingest", str(third), "--case", "OP-C-2026", "--workers", "1", "--json"
+    )
+    assert [a["kind"] for a in json.loads(ingested)["alerts"]] == ["missing_child"]
 
     alerts = _alerts(settings, A, "OP-C-2026/third-seizure")
     assert alerts, "no alerts"

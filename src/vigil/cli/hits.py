@@ -31,6 +31,10 @@ def _about(subject: dict[str, Any]) -> str:
         return f"seizure {subject['case']}/{subject['seizure']}"
     if subject["type"] == "bank":
         return f"bank {subject['bank']}"
+    if subject["type"] == "series":
+        return f"series {subject['series']}"
+    if subject["type"] == "missing":
+        return f"missing-child report {subject['report']}"
     return str(subject["type"])
 
 

@@ -74,8 +74,8 @@ def print_triage(console: Console, triage: TriageReport, agency: str = DEFAULT_A
 
 
 def print_ingest_json(store: Store, outcome: IngestOutcome, actor: Actor) -> None:
-    """The ingest summary as JSON on standard output, with every failed file listed (as
-    ``actor``, who ran the ingest, may see them)."""
+    """The ingest summary as JSON on standard output, with its alerts (highest priority
+    first) and every failed file listed (as ``actor``, who ran the ingest, may see them)."""
     document: dict[str, Any] = {
         "run_id": outcome.run_id,
         "resumed": outcome.resumed,
@@ -87,6 +87,7 @@ def print_ingest_json(store: Store, outcome: IngestOutcome, actor: Actor) -> Non
             "low_quality_pictures": outcome.triage.low_quality_pictures,
             "low_quality_frames": outcome.triage.low_quality_frames,
         },
+        "alerts": [alert.to_json() for alert in outcome.alerts],
     }
     with store.session() as session, writing("the standard output"):
         errors = seizure_errors(session, resolve(session, actor), outcome.seizure_id)

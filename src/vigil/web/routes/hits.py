@@ -28,6 +28,9 @@ class HitSubject(BaseModel):
     case: str | None = None
     seizure: str | None = None
     bank: str | None = None
+    series: str | None = None
+    #: A missing-child report's reference.
+    report: str | None = None
 
 
 class Counterpart(BaseModel):
