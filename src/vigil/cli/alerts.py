@@ -3,9 +3,7 @@ series, known series, other cases), raised, listed by priority, acknowledged."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -16,52 +14,21 @@ from vigil.cli.common import (
     AgencyCode,
     DatabaseUrl,
     DataDir,
-    acting,
     fail,
     out,
     print_json,
     shown,
-    user_session,
 )
+from vigil.cli.identifying import AsJson, SeizureRef, identifying, seizure_id_of
 from vigil.store.repo import DEFAULT_AGENCY_CODE
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from vigil.cases.alerts import AlertView
-    from vigil.sharing.policy import Viewer
 
 alert_app = typer.Typer(
     help="Alerts on seizures: a missing child, an identified or known series, other cases.",
     no_args_is_help=True,
 )
-
-SeizureRef = Annotated[
-    str, typer.Argument(help="The seizure as CASE/SEIZURE (its case reference and name).")
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
-
-
-@contextmanager
-def _acting(
-    agency: str, data_dir: Path | None, database_url: str | None
-) -> Iterator[tuple[Session, Viewer]]:
-    """A session and the viewer acting for ``agency``; mistakes and refusals in one line."""
-    from vigil.cases.errors import IdentificationError
-    from vigil.sharing.policy import resolve
-    from vigil.store.repo import NotFoundError
-
-    with user_session(data_dir, database_url, IdentificationError, NotFoundError) as session:
-        yield session, resolve(session, acting(agency))
-
-
-def _seizure_id(session: Session, viewer: Viewer, reference: str) -> int:
-    from vigil.sharing.records import find_seizure
-
-    case, slash, name = reference.strip().rpartition("/")
-    if not slash or not case or not name:
-        raise fail(f"seizure: {reference!r} is not CASE/SEIZURE (e.g. OP-2026-01/phone)")
-    return find_seizure(session, viewer, name, case).id
 
 
 def alert_block(alert: AlertView) -> Text:
@@ -109,8 +76,8 @@ def raise_(
     nothing. A record the seizure's agency may not see gives a hit notice instead."""
     from vigil.cases.alerts import list_alerts, raise_alerts
 
-    with _acting(agency, data_dir, database_url) as (session, viewer):
-        seizure_id = _seizure_id(session, viewer, seizure)
+    with identifying(agency, data_dir, database_url) as (session, viewer):
+        seizure_id = seizure_id_of(session, viewer, seizure)
         raised = raise_alerts(session, viewer, seizure_id)
         alerts = list_alerts(session, viewer, seizure_id)
     if not as_json:
@@ -150,8 +117,8 @@ def list_(
         except ValueError:
             allowed = ", ".join(k.value for k in AlertKind)
             raise fail(f"--kind: {kind!r} is not a kind of alert; use one of {allowed}") from None
-    with _acting(agency, data_dir, database_url) as (session, viewer):
-        seizure_id = None if seizure is None else _seizure_id(session, viewer, seizure)
+    with identifying(agency, data_dir, database_url) as (session, viewer):
+        seizure_id = None if seizure is None else seizure_id_of(session, viewer, seizure)
         alerts = list_alerts(
             session, viewer, seizure_id, kind=wanted, unacknowledged_only=open_only
         )
@@ -168,6 +135,6 @@ def ack(
     """Acknowledge an alert on one of the agency's seizures (recorded in the audit trail)."""
     from vigil.cases.alerts import acknowledge_alert
 
-    with _acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         done: dict[str, Any] = acknowledge_alert(session, viewer, alert_id).to_json()
     out.print(f"alert {done['id']} acknowledged", highlight=False)

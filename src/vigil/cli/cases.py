@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from vigil.cli.common import AgencyCode, DatabaseUrl, DataDir, out, print_json, shown
+from vigil.cli.common import AgencyCode, DatabaseUrl, DataDir, NamedAgencies, out, print_json, shown
 from vigil.cli.identifying import (
     AsJson,
     LevelOption,
-    WithOption,
     identifying,
     print_fields,
     print_history,
@@ -58,7 +57,7 @@ def create(
         str | None, typer.Option("--opened", help="When it was opened, YYYY-MM-DD (today).")
     ] = None,
     level: LevelOption = Level.OWNER,
-    named: WithOption = None,
+    named: NamedAgencies = None,
     agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,

@@ -1,6 +1,7 @@
-"""What the identification commands share (`vigil case`, `offender`, `location`,
-`missing`, `stats`): acting for an agency with their refusals in one line, the sharing
-options, tables and a record's history."""
+"""What the identification commands share (`vigil case`, `series`, `victim`, `offender`,
+`location`, `missing`, `alert`, `suggest`, `stats`): acting for an agency with their refusals
+in one line, the sharing options, a seizure named on the command line, tables and a record's
+history."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from vigil.cli.common import acting, out, shown, user_session
+from vigil.cli.common import acting, fail, out, shown, user_session
 from vigil.store.models import Level
 
 if TYPE_CHECKING:
@@ -29,11 +30,10 @@ LevelOption = Annotated[
         "with --with) or all (every member agency).",
     ),
 ]
-WithOption = Annotated[
-    list[str] | None,
-    typer.Option("--with", help="An agency (code) that may see it, for named (repeatable)."),
-]
 AsJson = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
+SeizureRef = Annotated[
+    str, typer.Argument(help="The seizure as CASE/SEIZURE (its case reference and name).")
+]
 
 
 @contextmanager
@@ -50,6 +50,16 @@ def identifying(
     refusals = (IdentificationError, DisseminationError, NotFoundError)
     with user_session(data_dir, database_url, *refusals) as session:
         yield session, resolve(session, acting(agency))
+
+
+def seizure_id_of(session: Session, viewer: Viewer, reference: str) -> int:
+    """The id of the seizure ``reference`` names as CASE/SEIZURE, if ``viewer`` may see it."""
+    from vigil.sharing.records import find_seizure
+
+    case, slash, name = reference.strip().rpartition("/")
+    if not slash or not case or not name:
+        raise fail(f"seizure: {reference!r} is not CASE/SEIZURE (e.g. OP-2026-01/phone)")
+    return find_seizure(session, viewer, name, case).id
 
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

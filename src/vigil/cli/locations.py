@@ -6,11 +6,10 @@ from typing import Annotated
 
 import typer
 
-from vigil.cli.common import AgencyCode, DatabaseUrl, DataDir, out, print_json, shown
+from vigil.cli.common import AgencyCode, DatabaseUrl, DataDir, NamedAgencies, out, print_json, shown
 from vigil.cli.identifying import (
     AsJson,
     LevelOption,
-    WithOption,
     identifying,
     print_fields,
     print_history,
@@ -39,7 +38,7 @@ def create(
     lat: Lat = None,
     lon: Lon = None,
     level: LevelOption = Level.OWNER,
-    named: WithOption = None,
+    named: NamedAgencies = None,
     agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,

@@ -9,11 +9,20 @@ from typing import Annotated
 
 import typer
 
-from vigil.cli.common import AgencyCode, DatabaseUrl, DataDir, err, fail, out, print_json, shown
+from vigil.cli.common import (
+    AgencyCode,
+    DatabaseUrl,
+    DataDir,
+    NamedAgencies,
+    err,
+    fail,
+    out,
+    print_json,
+    shown,
+)
 from vigil.cli.identifying import (
     AsJson,
     LevelOption,
-    WithOption,
     identifying,
     print_fields,
     print_history,
@@ -48,7 +57,7 @@ def create(
         str | None, typer.Option("--last-seen", help="Where the child was last seen.")
     ] = None,
     level: LevelOption = Level.ALL,
-    named: WithOption = None,
+    named: NamedAgencies = None,
     agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,

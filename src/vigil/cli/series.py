@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,8 +17,8 @@ from vigil.cli.common import (
     out,
     print_json,
     shown,
-    user_session,
 )
+from vigil.cli.identifying import AsJson, LevelOption, identifying
 from vigil.store.models import Level, SeriesStatus
 from vigil.store.repo import DEFAULT_AGENCY_CODE
 
@@ -36,37 +34,12 @@ series_app = typer.Typer(
 )
 
 Name = Annotated[str, typer.Argument(help="The series' name (CODE/NAME for another agency's).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
-LevelOption = Annotated[
-    Level,
-    typer.Option(
-        "--level",
-        help="Who besides your agency may see it: owner (nobody), named (the agencies given "
-        "with --with) or all (every member agency).",
-    ),
-]
 Victim = Annotated[str | None, typer.Option("--victim", help="A victim, by label.")]
 Offender = Annotated[str | None, typer.Option("--offender", help="An offender, by label.")]
 Location = Annotated[
     str | None, typer.Option("--location", help="A location, by number (e.g. 12).")
 ]
 CaseRef = Annotated[str | None, typer.Option("--case", help="A case, by reference.")]
-
-
-@contextmanager
-def acting(
-    agency: str, data_dir: Path | None, database_url: str | None
-) -> Iterator[tuple[Session, Viewer]]:
-    """A session and the viewer acting for ``agency``; refusals end in one line."""
-    from vigil.cases.errors import IdentificationError
-    from vigil.sharing import policy
-    from vigil.sharing.actor import local_actor
-    from vigil.sharing.dissemination import DisseminationError
-    from vigil.store.repo import NotFoundError
-
-    refusals = (IdentificationError, DisseminationError, NotFoundError)
-    with user_session(data_dir, database_url, *refusals) as session:
-        yield session, policy.resolve(session, local_actor(agency.strip()))
 
 
 def print_history(changes: list[Change], as_json: bool) -> None:
@@ -106,7 +79,7 @@ def create(
     """Create a series of your agency (its name unique within the agency)."""
     from vigil.cases.series import create_series
 
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         made = create_series(
             session, viewer, name, description=description, level=level, agencies=named or ()
         )
@@ -126,7 +99,7 @@ def list_(
     """List the series your agency may see, by name."""
     from vigil.cases.series import list_series
 
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         found = list_series(session, viewer, limit, offset)
     if as_json:
         print_json({"items": [s.to_json() for s in found.items], "total": found.total})
@@ -158,7 +131,7 @@ def show(
     from vigil.cases.names import find_series
     from vigil.cases.series import series_detail
 
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         detail = series_detail(session, viewer, find_series(session, viewer, name).id)
     if as_json:
         print_json(detail.to_json())
@@ -209,7 +182,7 @@ def update(
 
     if description is None and status is None:
         raise fail("give --description or --status (or both)")
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         found = find_series(session, viewer, name)
         update_series(session, viewer, found.id, description=description, status=status)
         text = f"series {found.name!r}: {found.status}"
@@ -266,7 +239,7 @@ def assign(
     ways = [way for way in (media, from_file, confirmed_of) if way]
     if len(ways) != 1:
         raise fail("give the media with --media, --from-file or --confirmed-matches-of (one)")
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         found = find_series(session, viewer, name)
         if confirmed_of:
             new = assign_confirmed(
@@ -295,7 +268,7 @@ def unassign(
     from vigil.cases.links import media_id_of, unassign_media
     from vigil.cases.names import find_series
 
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         found = find_series(session, viewer, name)
         removed = unassign_media(session, viewer, found.id, media_id_of(session, viewer, media))
         text = f"series {found.name!r}: media {'removed' if removed else 'was not in it'}"
@@ -342,7 +315,7 @@ def link(
     from vigil.cases.links import link_record
     from vigil.cases.names import find_series
 
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         found = find_series(session, viewer, name)
         kind, ident, label = _record(session, viewer, victim, offender, location, case)
         new = link_record(session, viewer, found.id, kind, ident)
@@ -365,7 +338,7 @@ def unlink(
     from vigil.cases.links import unlink_record
     from vigil.cases.names import find_series
 
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         found = find_series(session, viewer, name)
         kind, ident, label = _record(session, viewer, victim, offender, location, case)
         removed = unlink_record(session, viewer, found.id, kind, ident)
@@ -388,7 +361,7 @@ def history(
     from vigil.cases.names import find_series
     from vigil.store.models import RecordType
 
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         found = find_series(session, viewer, name)
         changes = history_of(session, viewer, RecordType.SERIES, found.id)
     print_history(changes, as_json)

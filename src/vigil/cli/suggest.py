@@ -3,9 +3,6 @@ by edge, accepted (creating or extending a series) or split."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -16,21 +13,17 @@ from vigil.cli.common import (
     AgencyCode,
     DatabaseUrl,
     DataDir,
-    acting,
     fail,
     out,
     print_json,
     shown,
-    user_session,
 )
+from vigil.cli.identifying import AsJson, SeizureRef, identifying, seizure_id_of
 from vigil.store.repo import DEFAULT_AGENCY_CODE
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from vigil.cases.suggest import EvidenceSettings, Proposal
     from vigil.cases.suggest_evidence import Evidence
-    from vigil.sharing.policy import Viewer
 
 
 class _ListByDefault(TyperGroup):
@@ -50,9 +43,6 @@ suggest_app = typer.Typer(
     no_args_is_help=True,
 )
 
-SeizureRef = Annotated[
-    str, typer.Argument(help="The seizure as CASE/SEIZURE (its case reference and name).")
-]
 ProposalId = Annotated[str, typer.Argument(help="The suggestion's id (see `vigil suggest`).")]
 GpsMetres = Annotated[
     float,
@@ -76,29 +66,6 @@ Without = Annotated[
     list[int] | None,
     typer.Option("--without", help="Leave out this media id (repeat for several)."),
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
-
-
-@contextmanager
-def _acting(
-    agency: str, data_dir: Path | None, database_url: str | None
-) -> Iterator[tuple[Session, Viewer]]:
-    """A session and the viewer acting for ``agency``; mistakes and refusals in one line."""
-    from vigil.cases.errors import IdentificationError
-    from vigil.sharing.policy import resolve
-    from vigil.store.repo import NotFoundError
-
-    with user_session(data_dir, database_url, IdentificationError, NotFoundError) as session:
-        yield session, resolve(session, acting(agency))
-
-
-def _seizure_id(session: Session, viewer: Viewer, reference: str) -> int:
-    from vigil.sharing.records import find_seizure
-
-    case, slash, name = reference.strip().rpartition("/")
-    if not slash or not case or not name:
-        raise fail(f"seizure: {reference!r} is not CASE/SEIZURE (e.g. OP-2026-01/phone)")
-    return find_seizure(session, viewer, name, case).id
 
 
 def _settings(
@@ -175,8 +142,8 @@ def list_(
     from vigil.cases.suggest import suggestions
 
     settings = _settings(gps_metres, burst_seconds, burst_any_device)
-    with _acting(agency, data_dir, database_url) as (session, viewer):
-        found = suggestions(session, viewer, _seizure_id(session, viewer, seizure), settings)
+    with identifying(agency, data_dir, database_url) as (session, viewer):
+        found = suggestions(session, viewer, seizure_id_of(session, viewer, seizure), settings)
     _show(found, as_json)
 
 
@@ -207,11 +174,11 @@ def accept(
     if series and new_series:
         raise fail("give --series or --new-series, not both")
     settings = _settings(gps_metres, burst_seconds, burst_any_device)
-    with _acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         done = accept_proposal(
             session,
             viewer,
-            _seizure_id(session, viewer, seizure),
+            seizure_id_of(session, viewer, seizure),
             proposal.strip(),
             new_series or series,
             without or (),
@@ -252,11 +219,11 @@ def split(
 
     settings = _settings(gps_metres, burst_seconds, burst_any_device, without_kind)
     kinds = {EvidenceKind(kind) for kind in without_kind or ()}
-    with _acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         parts = split_proposal(
             session,
             viewer,
-            _seizure_id(session, viewer, seizure),
+            seizure_id_of(session, viewer, seizure),
             proposal.strip(),
             without_kinds=kinds,
             without_media=set(without or ()),

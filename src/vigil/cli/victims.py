@@ -18,7 +18,8 @@ from vigil.cli.common import (
     print_json,
     shown,
 )
-from vigil.cli.series import AsJson, LevelOption, acting, print_history
+from vigil.cli.identifying import AsJson, LevelOption, identifying
+from vigil.cli.series import print_history
 from vigil.store.models import AgeBand, Level, Sex
 from vigil.store.repo import DEFAULT_AGENCY_CODE
 
@@ -77,7 +78,7 @@ def create(
     """Create an unidentified victim of your agency (its label unique within the agency)."""
     from vigil.cases.victims import create_victim
 
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         made = create_victim(
             session,
             viewer,
@@ -104,7 +105,7 @@ def list_(
     """List the victims your agency may see, by label."""
     from vigil.cases.victims import list_victims
 
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         found = list_victims(session, viewer, limit, offset)
     if as_json:
         print_json({"items": [v.to_json() for v in found.items], "total": found.total})
@@ -139,7 +140,7 @@ def show(
     from vigil.cases.names import find_victim
     from vigil.cases.victims import victim_detail
 
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         detail = victim_detail(session, viewer, find_victim(session, viewer, label).id)
     if as_json:
         print_json(detail.to_json())
@@ -174,7 +175,7 @@ def update(
 
     if sex is None and age_band is None and country is None:
         raise fail("give --sex, --age-band or --country")
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         found = find_victim(session, viewer, label)
         update_victim(session, viewer, found.id, sex=sex, age_band=age_band, country=country)
         text = f"victim {found.label!r} updated"
@@ -197,7 +198,7 @@ def identify(
     from vigil.cases.names import find_victim
     from vigil.cases.victims import identify_victim, victim_shown
 
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         found = find_victim(session, viewer, label)
         identify_victim(session, viewer, found.id, _day(on), by)
         text = _line(victim_shown(session, viewer, found.id))
@@ -216,7 +217,7 @@ def rescue(
     from vigil.cases.names import find_victim
     from vigil.cases.victims import rescue_victim, victim_shown
 
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         found = find_victim(session, viewer, label)
         rescue_victim(session, viewer, found.id, _day(on))
         text = _line(victim_shown(session, viewer, found.id))
@@ -235,7 +236,7 @@ def safeguard(
     from vigil.cases.names import find_victim
     from vigil.cases.victims import safeguard_victim, victim_shown
 
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         found = find_victim(session, viewer, label)
         safeguard_victim(session, viewer, found.id, _day(on))
         text = _line(victim_shown(session, viewer, found.id))
@@ -255,7 +256,7 @@ def history(
     from vigil.cases.names import find_victim
     from vigil.store.models import RecordType
 
-    with acting(agency, data_dir, database_url) as (session, viewer):
+    with identifying(agency, data_dir, database_url) as (session, viewer):
         found = find_victim(session, viewer, label)
         changes = history_of(session, viewer, RecordType.VICTIM, found.id)
     print_history(changes, as_json)
