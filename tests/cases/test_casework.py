@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.cases.two_agencies import A, B, acting, add_agencies, audit_actions
+from tests.cases.world import A, B, acting, add_agencies, audit_actions
 from vigil.cases.casework import (
     close_case,
     create_case,

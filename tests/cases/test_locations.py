@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cases.two_agencies import A, B, acting, add_agencies, audit_actions
+from tests.cases.world import A, B, acting, add_agencies, audit_actions
 from tests.sharing.records import add_media, add_seizure
 from vigil.cases.errors import IdentificationError
 from vigil.cases.history import history_of

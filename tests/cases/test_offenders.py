@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tests.cases.two_agencies import A, B, acting, add_agencies, audit_actions
+from tests.cases.world import A, B, acting, add_agencies, audit_actions
 from vigil.cases.errors import IdentificationError, WorkflowError
 from vigil.cases.history import history_of
 from vigil.cases.offenders import (

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.cases.two_agencies import A, B, acting, add_agencies
+from tests.cases.world import A, B, acting, add_agencies
 from tests.sharing.records import add_media, add_seizure
 from vigil.cases.offenders import create_offender, set_offender_status
 from vigil.cases.stats import statistics

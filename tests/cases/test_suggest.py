@@ -59,7 +59,7 @@ from vigil.store.models import (
 from vigil.store.repo import case_by_reference, seizure_by_name
 from vigil.web.app import create_app
 
-from .two_agencies import A, B, acting, add_agencies
+from .world import A, B, acting, add_agencies
 
 Pair = tuple[int, int]
 

@@ -61,7 +61,7 @@ def create_case(
     reference = fields.text("reference", reference, REFERENCE_MAX)
     title = fields.optional_text("title", title, TITLE_MAX)
     chosen = fields.choice("priority", priority, Priority)
-    opened = fields.past_day("opened", opened_on) if opened_on is not None else fields.today()
+    opened = fields.past_day_or_today("opened", opened_on)
     taken = session.scalar(
         select(Case.id).where(Case.reference == reference, owned_condition(viewer, Case.agency_id))
     )
@@ -123,7 +123,7 @@ def close_case(
             f"status: case {case.reference!r} is closed already (on {closed}); "
             "allowed next: open (`vigil case reopen`)"
         )
-    closed_on = fields.past_day("on", on) if on is not None else fields.today()
+    closed_on = fields.past_day_or_today("on", on)
     if case.opened_on is not None and closed_on < case.opened_on:
         raise IdentificationError(
             f"on: {closed_on.isoformat()} is before the case was opened "

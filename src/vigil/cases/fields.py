@@ -1,19 +1,22 @@
-"""Checking what users type into identification records: texts, choices, countries, dates
-and coordinates, each refused with one line naming the field, the value and what is allowed.
+"""Checking what users type into identification records: texts, choices, countries, dates,
+coordinates and status moves, each refused with one line naming the field, the value and
+what is allowed.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
 
-from vigil.cases.errors import IdentificationError
+from vigil.cases.errors import IdentificationError, WorkflowError
 from vigil.sharing.agencies import parse_country
 from vigil.sharing.errors import AccountError
 from vigil.store.models import utcnow
 
 Choice = TypeVar("Choice", bound=StrEnum)
+Status = TypeVar("Status", bound=StrEnum)
 
 
 def today() -> date:
@@ -30,6 +33,18 @@ def text(field: str, value: str, limit: int) -> str:
         raise IdentificationError(
             f"{field}: {cleaned[:40]!r}... is {len(cleaned)} characters long (at most {limit})"
         )
+    return cleaned
+
+
+def clean_text(value: str, field: str, limit: int, *, multiline: bool = False) -> str:
+    """:func:`text`, also refused when holding control characters (line breaks and tabs
+    allowed where ``multiline``)."""
+    cleaned = text(field, value, limit)
+    for position, char in enumerate(cleaned, start=1):
+        if unicodedata.category(char) in ("Cc", "Cf") and not (multiline and char in "\n\t"):
+            raise IdentificationError(
+                f"{field}: control character U+{ord(char):04X} at character {position}; remove it"
+            )
     return cleaned
 
 
@@ -60,6 +75,11 @@ def country(value: str) -> str:
 def optional_country(value: str | None) -> str | None:
     """:func:`country`, or None for None or blank."""
     return None if value is None or not value.strip() else country(value)
+
+
+def past_day_or_today(field: str, value: str | date | None) -> date:
+    """:func:`past_day`, or today when None."""
+    return today() if value is None else past_day(field, value)
 
 
 def day(field: str, value: str | date) -> date:
@@ -97,6 +117,24 @@ def moment(field: str, value: str | datetime) -> datetime:
     if parsed > utcnow():
         raise IdentificationError(f"{field}: {parsed.isoformat()} is in the future")
     return parsed
+
+
+def check_move(
+    what: str, current: Status, wanted: Status, allowed: dict[Status, tuple[Status, ...]]
+) -> None:
+    """WorkflowError unless ``current`` may become ``wanted``: the message gives the reason
+    and the statuses allowed next (``allowed`` lists the statuses in workflow order)."""
+    following = allowed[current]
+    if wanted in following:
+        return
+    choices = ", ".join(status.value for status in following) or "none (it is final)"
+    order = list(allowed)
+    earlier = order.index(wanted) <= order.index(current)
+    reason = "a status never goes back" if earlier else "the workflow does not allow it"
+    raise WorkflowError(
+        f"status: {what} is {current.value} and cannot become {wanted.value} ({reason}); "
+        f"allowed next: {choices}"
+    )
 
 
 def coordinates(lat: float | None, lon: float | None) -> tuple[float | None, float | None]:

@@ -288,7 +288,7 @@ def mark_found(
             f"status: report {report.reference!r} is found already (on {found}), and found is "
             "final; allowed next: none"
         )
-    day = fields.past_day("on", on) if on is not None else fields.today()
+    day = fields.past_day_or_today("on", on)
     if day < report.missing_since:
         raise IdentificationError(
             f"on: {day.isoformat()} is before the child went missing "

@@ -16,7 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from vigil.cases import fields
-from vigil.cases.errors import IdentificationError, WorkflowError
+from vigil.cases.errors import IdentificationError
 from vigil.cases.history import record_change
 from vigil.cases.names import label_of
 from vigil.sharing.audit import Action
@@ -36,8 +36,10 @@ from vigil.store.models import Agency, Level, Offender, OffenderStatus, RecordTy
 
 LABEL_MAX = 200
 
-#: The statuses in the order the workflow moves through them.
-ORDER = list(OffenderStatus)
+#: Where an offender may go from each status: forward only, any number of steps at once.
+OFFENDER_NEXT: dict[OffenderStatus, tuple[OffenderStatus, ...]] = {
+    status: tuple(list(OffenderStatus)[index + 1 :]) for index, status in enumerate(OffenderStatus)
+}
 
 
 @dataclass(frozen=True)
@@ -197,14 +199,8 @@ def set_offender_status(
     offender = _own(session, viewer, offender_id)
     wanted = fields.choice("status", status, OffenderStatus)
     current = OffenderStatus(offender.status)
-    if ORDER.index(wanted) <= ORDER.index(current):
-        later = [s.value for s in ORDER[ORDER.index(current) + 1 :]]
-        allowed = ", ".join(later) if later else "none (convicted is final)"
-        raise WorkflowError(
-            f"status: offender {offender.label!r} is {current.value}, and a status never goes "
-            f"back or stays: it cannot become {wanted.value}; allowed next: {allowed}"
-        )
-    day = fields.past_day("on", on) if on is not None else fields.today()
+    fields.check_move(f"offender {offender.label!r}", current, wanted, OFFENDER_NEXT)
+    day = fields.past_day_or_today("on", on)
     offender.status = wanted.value
     detail: dict[str, Any] = {"from": current.value, "to": wanted.value, "on": day.isoformat()}
     if offender.identified_on is None:

@@ -9,18 +9,17 @@ names Series of the bank's agency.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from vigil.banks.staging import visible_entries
-from vigil.cases.errors import IdentificationError, WorkflowError
+from vigil.cases.errors import IdentificationError
+from vigil.cases.fields import check_move, clean_text
 from vigil.cases.history import Change, history_of, record_change
 from vigil.cases.names import label_of
 from vigil.sharing.audit import Action
@@ -64,48 +63,12 @@ NAME_LIMIT = 300
 #: The longest description.
 DESCRIPTION_LIMIT = 20_000
 
-Status = TypeVar("Status", bound=StrEnum)
-
 #: Where a series may go from each status: forward only.
 SERIES_NEXT: dict[SeriesStatus, tuple[SeriesStatus, ...]] = {
     SeriesStatus.UNIDENTIFIED: (SeriesStatus.VICTIM_IDENTIFIED, SeriesStatus.CLOSED),
     SeriesStatus.VICTIM_IDENTIFIED: (SeriesStatus.CLOSED,),
     SeriesStatus.CLOSED: (),
 }
-
-
-def check_move(
-    what: str, current: Status, wanted: Status, allowed: dict[Status, tuple[Status, ...]]
-) -> None:
-    """WorkflowError unless ``current`` may become ``wanted``: the message gives the reason
-    and the statuses allowed next."""
-    following = allowed[current]
-    if wanted in following:
-        return
-    choices = ", ".join(status.value for status in following) or "none (it is final)"
-    order = list(allowed)
-    earlier = order.index(wanted) <= order.index(current)
-    reason = "a status never goes back" if earlier else "the workflow does not allow it"
-    raise WorkflowError(
-        f"status: {what} is {current.value} and cannot become {wanted.value} ({reason}); "
-        f"allowed next: {choices}"
-    )
-
-
-def clean_text(value: str, field: str, limit: int, *, multiline: bool = False) -> str:
-    """``value`` stripped, or an IdentificationError: empty, too long, or holding control
-    characters (line breaks and tabs allowed where ``multiline``)."""
-    text = value.strip()
-    if not text:
-        raise IdentificationError(f"{field}: empty; give a {field}")
-    if len(text) > limit:
-        raise IdentificationError(f"{field}: {len(text)} characters, at most {limit} allowed")
-    for position, char in enumerate(text, start=1):
-        if unicodedata.category(char) in ("Cc", "Cf") and not (multiline and char in "\n\t"):
-            raise IdentificationError(
-                f"{field}: control character U+{ord(char):04X} at character {position}; remove it"
-            )
-    return text
 
 
 @dataclass(frozen=True)

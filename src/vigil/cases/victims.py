@@ -19,14 +19,19 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from vigil.cases.errors import IdentificationError
+from vigil.cases.fields import (
+    apply_changes,
+    check_move,
+    clean_text,
+    optional_country,
+    past_day_or_today,
+)
 from vigil.cases.history import Change, history_of, record_change
 from vigil.cases.names import label_of
-from vigil.cases.series import Linked, check_move, clean_text, promote_series
-from vigil.sharing.agencies import parse_country
+from vigil.cases.series import Linked, promote_series
 from vigil.sharing.audit import Action
 from vigil.sharing.clock import as_utc
 from vigil.sharing.dissemination import apply_level
-from vigil.sharing.errors import AccountError
 from vigil.sharing.policy import (
     Permission,
     Viewer,
@@ -48,7 +53,6 @@ from vigil.store.models import (
     Sex,
     Victim,
     VictimStatus,
-    utcnow,
 )
 
 #: The longest label (the column's width).
@@ -144,24 +148,6 @@ def _listed(viewer: Viewer, found: Victim, code: str, identifier: str | None) ->
     )
 
 
-def _country(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return parse_country(value)
-    except AccountError as exc:
-        raise IdentificationError(str(exc)) from None
-
-
-def _past(field: str, on: date | None) -> date:
-    """``on`` (today when None), refused when in the future."""
-    today = utcnow().date()
-    chosen = on or today
-    if chosen > today:
-        raise IdentificationError(f"{field}: {chosen.isoformat()} is in the future")
-    return chosen
-
-
 def owned_victim(session: Session, viewer: Viewer, victim_id: int) -> Victim:
     """The victim, to change it: NotVisibleError when hidden or missing, ForbiddenError
     unless the viewer may write and its agency owns the victim."""
@@ -202,7 +188,7 @@ def create_victim(
         agency_id=viewer.agency_id,
         sex=Sex(sex).value,
         age_band=AgeBand(age_band).value,
-        country=_country(country),
+        country=optional_country(country),
     )
     session.add(found)
     session.flush()
@@ -269,19 +255,14 @@ def update_victim(
     fields changed, none when nothing changed. Its status moves through
     :func:`identify_victim`, :func:`rescue_victim` and :func:`safeguard_victim`."""
     found = owned_victim(session, viewer, victim_id)
-    wanted: dict[str, str | None] = {}
+    wanted: dict[str, object] = {}
     if sex is not None:
         wanted["sex"] = Sex(sex).value
     if age_band is not None:
         wanted["age_band"] = AgeBand(age_band).value
     if country is not None:
-        wanted["country"] = _country(country)
-    changed = {}
-    for name, value in wanted.items():
-        old = getattr(found, name)
-        if old != value:
-            setattr(found, name, value)
-            changed[name] = {"from": old, "to": value}
+        wanted["country"] = optional_country(country)
+    changed = apply_changes(found, wanted)
     if changed:
         session.flush()
         record_change(session, viewer, RecordType.VICTIM, found.id, "changed", changed)
@@ -329,7 +310,7 @@ def identify_victim(
     if current is VictimStatus.IDENTIFIED:
         return found
     check_move(f"victim {found.label!r}", current, VictimStatus.IDENTIFIED, VICTIM_NEXT)
-    day = _past("on", on)
+    day = past_day_or_today("on", on)
     agency_id, code = _agency_id(session, viewer, agency_code)
     found.identified_on = day
     found.identified_by_agency_id = agency_id
@@ -345,7 +326,7 @@ def rescue_victim(session: Session, viewer: Viewer, victim_id: int, on: date | N
     if current is VictimStatus.RESCUED:
         return found
     check_move(f"victim {found.label!r}", current, VictimStatus.RESCUED, VICTIM_NEXT)
-    day = _past("on", on)
+    day = past_day_or_today("on", on)
     detail: dict[str, Any] = {"from": current.value, "on": day.isoformat()}
     if current is VictimStatus.UNIDENTIFIED:
         agency_id, code = _agency_id(session, viewer, None)
@@ -369,6 +350,6 @@ def safeguard_victim(session: Session, viewer: Viewer, victim_id: int, on: date 
     if current is VictimStatus.SAFEGUARDED:
         return found
     check_move(f"victim {found.label!r}", current, VictimStatus.SAFEGUARDED, VICTIM_NEXT)
-    day = _past("on", on)
+    day = past_day_or_today("on", on)
     detail = {"from": current.value, "on": day.isoformat()}
     return _move(session, viewer, found, VictimStatus.SAFEGUARDED, detail)

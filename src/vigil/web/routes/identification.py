@@ -9,14 +9,13 @@ are 422s naming the field.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from vigil.cases import locations, missing, offenders
 from vigil.cases.errors import IdentificationError
-from vigil.cases.history import history_of
 from vigil.cases.stats import statistics
 from vigil.sharing.dissemination import DisseminationError
 from vigil.sharing.policy import Permission
@@ -34,6 +33,7 @@ from vigil.web.errors import ERROR_RESPONSES, Page, PageRequest, page_request
 from vigil.web.routes.cases import SharingIn, SharingOut, change_sharing
 from vigil.web.routes.params import RecordId
 from vigil.web.routes.refusals import refused
+from vigil.web.routes.series import ChangeOut, history_out
 from vigil.web.rules import PathRecord, allow
 
 router = APIRouter(responses=ERROR_RESPONSES)
@@ -42,16 +42,6 @@ _OFFENDER = {"offender_id": PathRecord.OFFENDER}
 _LOCATION = {"location_id": PathRecord.LOCATION}
 _REPORT = {"report_id": PathRecord.MISSING_REPORT}
 _REFUSALS = (IdentificationError, DisseminationError)
-
-
-class ChangeOut(BaseModel):
-    """One dated change of a record, and who made it."""
-
-    at: datetime
-    action: str
-    detail: dict[str, Any]
-    by: str
-    agency: str
 
 
 class OffenderOut(BaseModel):
@@ -189,12 +179,6 @@ class FoundIn(BaseModel):
     on: date | None = None
 
 
-def _history(request: Request, caller: Principal, kind: RecordType, ident: int) -> list[ChangeOut]:
-    with reading(request) as session:
-        changes = history_of(session, caller.viewer, kind, ident)
-    return [ChangeOut.model_validate(change.to_json()) for change in changes]
-
-
 # --- offenders -------------------------------------------------------------------------
 
 
@@ -270,7 +254,7 @@ def offender_history(
     caller: Annotated[Principal, allow(Permission.READ, records=_OFFENDER)],
 ) -> list[ChangeOut]:
     """The offender's dated changes, oldest first."""
-    return _history(request, caller, RecordType.OFFENDER, offender_id)
+    return history_out(request, caller, RecordType.OFFENDER, offender_id)
 
 
 @router.put("/api/offenders/{offender_id}/sharing", tags=["offenders"])
@@ -367,7 +351,7 @@ def location_history(
     caller: Annotated[Principal, allow(Permission.READ, records=_LOCATION)],
 ) -> list[ChangeOut]:
     """The location's dated changes, oldest first."""
-    return _history(request, caller, RecordType.LOCATION, location_id)
+    return history_out(request, caller, RecordType.LOCATION, location_id)
 
 
 @router.post("/api/locations/{location_id}/media", tags=["locations"])
@@ -481,7 +465,7 @@ def report_history(
     caller: Annotated[Principal, allow(Permission.READ, records=_REPORT)],
 ) -> list[ChangeOut]:
     """The report's dated changes, oldest first."""
-    return _history(request, caller, RecordType.MISSING_REPORT, report_id)
+    return history_out(request, caller, RecordType.MISSING_REPORT, report_id)
 
 
 @router.post("/api/missing-reports/{report_id}/found", tags=["missing-child reports"])

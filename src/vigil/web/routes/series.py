@@ -163,6 +163,15 @@ def change_out(change: Change) -> ChangeOut:
     )
 
 
+def history_out(
+    request: Request, caller: Principal, kind: RecordType, record_id: int
+) -> list[ChangeOut]:
+    """A record's dated changes as the API shows them, oldest first."""
+    with reading(request) as session:
+        changes = history_of(session, caller.viewer, kind, record_id)
+    return [change_out(change) for change in changes]
+
+
 def _out(shown: domain.SeriesListed) -> SeriesOut:
     return SeriesOut.model_validate(shown, from_attributes=True)
 
@@ -289,9 +298,7 @@ def get_history(
     caller: Annotated[Principal, allow(Permission.READ, records=_SERIES)],
 ) -> list[ChangeOut]:
     """A series' dated changes, oldest first."""
-    with reading(request) as session:
-        changes = history_of(session, caller.viewer, RecordType.SERIES, series_id)
-    return [change_out(change) for change in changes]
+    return history_out(request, caller, RecordType.SERIES, series_id)
 
 
 @router.put("/api/series/{series_id}/sharing")

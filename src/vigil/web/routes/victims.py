@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 
 from vigil.cases import victims as domain
 from vigil.cases.errors import IdentificationError, WorkflowError
-from vigil.cases.history import history_of
 from vigil.sharing.dissemination import DisseminationError
 from vigil.sharing.policy import Permission
 from vigil.store.models import AgeBand, Level, RecordType, Sex, VictimStatus
@@ -21,7 +20,7 @@ from vigil.web.errors import ERROR_RESPONSES, Page, PageRequest, page_request
 from vigil.web.routes.cases import SharingIn, SharingOut, change_sharing
 from vigil.web.routes.params import RecordId
 from vigil.web.routes.refusals import refused
-from vigil.web.routes.series import ChangeOut, Named, change_out
+from vigil.web.routes.series import ChangeOut, Named, change_out, history_out
 from vigil.web.rules import PathRecord, allow
 
 router = APIRouter(tags=["victims"], responses=ERROR_RESPONSES)
@@ -217,9 +216,7 @@ def get_history(
     caller: Annotated[Principal, allow(Permission.READ, records=_VICTIM)],
 ) -> list[ChangeOut]:
     """A victim's dated changes, oldest first."""
-    with reading(request) as session:
-        changes = history_of(session, caller.viewer, RecordType.VICTIM, victim_id)
-    return [change_out(change) for change in changes]
+    return history_out(request, caller, RecordType.VICTIM, victim_id)
 
 
 @router.put("/api/victims/{victim_id}/sharing")
