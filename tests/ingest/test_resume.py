@@ -63,10 +63,21 @@ def snapshot(store: Store) -> dict[str, Any]:
     return {"sightings": sightings, "errors": errors, "runs": runs, "media": media}
 
 
+def _interruptible() -> None:
+    """Let Ctrl-C reach the child as a KeyboardInterrupt, even when the tests were started in
+    the background by a shell without job control (which ignores SIGINT for its children,
+    and Python then installs no handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def vigil(*args: str, database_url: str) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "vigil", *args, "--database-url", database_url]
     return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=_interruptible,
     )
 
 

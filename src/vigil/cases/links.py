@@ -26,6 +26,8 @@ from vigil.sharing.policy import (
     match_condition,
     media_condition,
 )
+from vigil.signals.base import hex_problem
+from vigil.signals.registry import SHA256
 from vigil.store.models import (
     CaseSeries,
     Match,
@@ -45,7 +47,6 @@ _CHUNK = 500
 CONFIRMED = "confirmed"
 #: What a series links to besides media.
 LINKABLE = (RecordType.VICTIM, RecordType.OFFENDER, RecordType.LOCATION, RecordType.CASE)
-_SHA256_DIGITS = 64
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
@@ -61,7 +62,7 @@ def media_id_of(session: Session, viewer: Viewer, text: str) -> int:
     if value.isdigit() and len(value) < 10:
         check_media(session, viewer, int(value))
         return int(value)
-    if len(value) == _SHA256_DIGITS and all(c in "0123456789abcdef" for c in value):
+    if hex_problem(value, SHA256.hex_digits) is None:
         found = session.scalar(
             select(Media.id).where(Media.sha256 == value, media_condition(viewer, Media.id))
         )
