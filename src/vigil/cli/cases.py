@@ -12,8 +12,7 @@ from vigil.cli.identifying import (
     AsJson,
     LevelOption,
     identifying,
-    print_fields,
-    print_history,
+    print_record,
     print_table,
 )
 from vigil.store.models import CaseStatus, Level, Priority
@@ -124,17 +123,10 @@ def show(
         detail = case_detail(session, viewer, found.id)
         history = history_of(session, viewer, RecordType.CASE, found.id)
     seizures = [seizure.name for seizure in detail.seizures]
-    if as_json:
-        print_json(
-            {
-                **_json(detail.case),
-                "seizures": seizures,
-                "history": [c.to_json() for c in history],
-            }
-        )
-        return
     case = detail.case
-    print_fields(
+    print_record(
+        as_json,
+        {**_json(case), "seizures": seizures},
         [
             ("case", case.reference),
             ("title", case.title),
@@ -144,9 +136,9 @@ def show(
             ("closed", case.closed_on),
             ("agency", f"{case.agency} (level {case.dissemination.value})"),
             ("seizures", ", ".join(seizures) or "none"),
-        ]
+        ],
+        history,
     )
-    print_history(history)
 
 
 @case_app.command("update")

@@ -5,7 +5,7 @@ history."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from vigil.cli.common import acting, fail, out, shown, user_session
+from vigil.cli.common import acting, fail, out, print_json, shown, user_session
 from vigil.store.models import Level
 
 if TYPE_CHECKING:
@@ -76,6 +76,20 @@ def print_fields(pairs: Sequence[tuple[str, object]]) -> None:
     """One ``name: value`` line each, values escaped."""
     for name, value in pairs:
         out.print(shown(f"{name}: {'' if value is None else value}"), highlight=False)
+
+
+def print_record(
+    as_json: bool,
+    record: Mapping[str, object],
+    pairs: Sequence[tuple[str, object]],
+    changes: Sequence[Change],
+) -> None:
+    """A record and its history: ``record`` as JSON, or its ``pairs`` and a history table."""
+    if as_json:
+        print_json({**record, "history": [change.to_json() for change in changes]})
+        return
+    print_fields(pairs)
+    print_history(changes)
 
 
 def print_history(changes: Sequence[Change]) -> None:

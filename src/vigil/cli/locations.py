@@ -11,8 +11,7 @@ from vigil.cli.identifying import (
     AsJson,
     LevelOption,
     identifying,
-    print_fields,
-    print_history,
+    print_record,
     print_table,
 )
 from vigil.store.models import Level, LocationKind
@@ -118,10 +117,9 @@ def show(
         ident = find_location(session, viewer, number).id
         location = location_detail(session, viewer, ident)
         history = history_of(session, viewer, RecordType.LOCATION, ident)
-    if as_json:
-        print_json({**location.to_json(), "history": [c.to_json() for c in history]})
-        return
-    print_fields(
+    print_record(
+        as_json,
+        location.to_json(),
         [
             ("location", f"#{location.id} {location.description}"),
             ("kind", location.kind.value),
@@ -129,9 +127,9 @@ def show(
             ("position", _position(location.lat, location.lon)),
             ("media", ", ".join(str(m) for m in location.media) or "none"),
             ("agency", f"{location.agency} (level {location.dissemination.value})"),
-        ]
+        ],
+        history,
     )
-    print_history(history)
 
 
 @location_app.command("update")

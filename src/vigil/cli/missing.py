@@ -24,8 +24,7 @@ from vigil.cli.identifying import (
     AsJson,
     LevelOption,
     identifying,
-    print_fields,
-    print_history,
+    print_record,
     print_table,
 )
 from vigil.store.models import Level, MissingStatus, Sex
@@ -127,10 +126,9 @@ def show(
         ident = find_missing_report(session, viewer, reference).id
         report = report_detail(session, viewer, ident)
         history = history_of(session, viewer, RecordType.MISSING_REPORT, ident)
-    if as_json:
-        print_json({**report.to_json(), "history": [c.to_json() for c in history]})
-        return
-    print_fields(
+    print_record(
+        as_json,
+        report.to_json(),
         [
             ("report", report.reference),
             ("child", report.child_label),
@@ -143,9 +141,9 @@ def show(
             ("found", report.found_on),
             ("reference seizure", report.seizure_id),
             ("agency", f"{report.agency} (level {report.dissemination.value})"),
-        ]
+        ],
+        history,
     )
-    print_history(history)
 
 
 @missing_app.command("found")

@@ -11,8 +11,7 @@ from vigil.cli.identifying import (
     AsJson,
     LevelOption,
     identifying,
-    print_fields,
-    print_history,
+    print_record,
     print_table,
 )
 from vigil.store.models import Level, OffenderStatus
@@ -93,19 +92,18 @@ def show(
         ident = find_offender(session, viewer, label).id
         offender = offender_detail(session, viewer, ident)
         history = history_of(session, viewer, RecordType.OFFENDER, ident)
-    if as_json:
-        print_json({**offender.to_json(), "history": [c.to_json() for c in history]})
-        return
-    print_fields(
+    print_record(
+        as_json,
+        offender.to_json(),
         [
             ("offender", offender.label),
             ("status", offender.status.value),
             ("country", offender.country),
             ("identified", offender.identified_on),
             ("agency", f"{offender.agency} (level {offender.dissemination.value})"),
-        ]
+        ],
+        history,
     )
-    print_history(history)
 
 
 @offender_app.command("update")
