@@ -26,6 +26,8 @@ FORBIDDEN = {
     "cases": {"reports", "ingest", "cli", "web"},
     # The policy and the network are the ground every domain package stands on.
     "sharing": {"banks", "matching", "reports", "ingest", "cases", "cli", "web"},
+    # Previews are made and kept below the pages and the ingest pass that will call them.
+    "previews": {"cli", "web", "ingest", "reports", "cases"},
 }
 
 
