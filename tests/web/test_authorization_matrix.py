@@ -24,6 +24,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.web import matrix_areas
+from tests.web.matrix_body import Body
 from tests.web.matrix_records import (
     make_alert,
     make_bank,
@@ -238,20 +240,6 @@ class Matrix:
         return factory(next(self.counter))
 
 
-@dataclass(frozen=True)
-class Body:
-    """A request body: JSON, or form fields (with files, for an upload)."""
-
-    json: dict[str, Any] | None = None
-    form: dict[str, Any] | None = None
-    files: dict[str, tuple[str, bytes, str]] | None = None
-
-    def kwargs(self) -> dict[str, Any]:
-        if self.json is not None:
-            return {"json": self.json}
-        return {"data": self.form or {}, "files": self.files}
-
-
 MD5 = "0" * 32
 PDQ = "f" * 64
 
@@ -387,6 +375,13 @@ NO_BODY = {
     ("POST", "/api/referrals/{reference}/acknowledge"),
     ("POST", "/api/referrals/{reference}/progress"),
 }
+
+# The pages' own entries, one module per area (tests/web/matrix_areas).
+BODIES.update(matrix_areas.BODIES)
+NO_BODY |= matrix_areas.NO_BODY
+OWNER_ONLY |= matrix_areas.OWNER_ONLY
+QUERIES.update(matrix_areas.QUERIES)
+REFUSED_BY_DESIGN.update(matrix_areas.REFUSED_BY_DESIGN)
 
 
 def make_missing_report(store: Store, owner: str, level: Level) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -13,7 +15,7 @@ from vigil.sharing.policy import Permission
 from vigil.store.db import QueryTimeoutError
 from vigil.store.models import Scope
 from vigil.web.app import create_app
-from vigil.web.auth import Principal
+from vigil.web.auth import SESSION_COOKIE, Principal
 from vigil.web.config import WebConfig
 from vigil.web.rules import allow
 from vigil.web.security import CONTENT_SECURITY_POLICY
@@ -59,13 +61,18 @@ def test_headers_on_pages_api_errors_and_static(network: Network) -> None:
 
 def test_no_inline_script_or_style_on_the_pages(network: Network) -> None:
     client = TestClient(create_app(network.store), base_url=BASE_URL)
-    token, _ = network.token_for(ROLE_USERS["viewer"], [Scope.READ])
+    secret, _ = network.session_for(ROLE_USERS["viewer"])
     for page in (
         client.get("/login"),
-        client.get("/", headers={"Authorization": f"Bearer {token}"}),
+        client.get("/", headers={"Cookie": f"{SESSION_COOKIE}={secret}"}),
     ):
         assert page.status_code == 200
-        assert "<script" not in page.text
+        scripts = re.findall(r"<script[^>]*>(.*?)</script>", page.text, flags=re.S)
+        assert scripts, "the pages load their behaviour from /static"
+        assert all(body.strip() == "" for body in scripts)
+        assert re.findall(r"<script([^>]*)>", page.text) == re.findall(
+            r'<script( src="/static/[a-z-]+\.js" defer)>', page.text
+        )
         assert "<style" not in page.text
         assert " style=" not in page.text
         assert "onclick" not in page.text.lower()

@@ -26,6 +26,7 @@ from vigil.web.auth import TokenCache
 from vigil.web.config import WebConfig
 from vigil.web.errors import install_error_handlers
 from vigil.web.lookup import install_lookup
+from vigil.web.pages import PAGE_ROUTERS
 from vigil.web.routes import ROUTERS
 from vigil.web.routes.ingest import IngestJobs
 from vigil.web.rules import check_rules
@@ -61,7 +62,7 @@ def create_app(
     app.state.clock = clock
     app.state.token_cache = TokenCache.from_env() if token_cache is None else token_cache
     app.state.ingest_jobs = IngestJobs()
-    for router in ROUTERS:
+    for router in [*ROUTERS, *PAGE_ROUTERS]:
         app.include_router(router)
     install_lookup(app, store)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

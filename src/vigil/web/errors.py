@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from vigil.sharing.errors import AccountError, AuthenticationError, TokenError
 from vigil.sharing.policy import ForbiddenError, NotVisibleError
 from vigil.store.db import QueryTimeoutError
+from vigil.web.templating import TEMPLATES
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +112,42 @@ def _field_of(message: str) -> str | None:
 
 def _wants_page(request: Request) -> bool:
     """A browser navigating to a page (not a program calling the API)."""
-    return (
-        request.method == "GET"
-        and "text/html" in request.headers.get("accept", "")
-        and not request.url.path.startswith("/api/")
+    return _from_browser(request) and request.method == "GET"
+
+
+def _from_browser(request: Request) -> bool:
+    """A browser's navigation or form submission, which is answered with a page."""
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(
+        ("/api/", "/m/")
+    )
+
+
+_HEADINGS = {
+    400: "The request was not understood",
+    403: "Not allowed",
+    404: "Not found",
+    409: "That conflicts with the record as it is",
+    413: "Too large",
+    422: "Please check the form",
+    429: "Too many requests",
+    503: "Busy: try again",
+}
+
+
+def error_page(
+    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """The error as a page of its own, for a browser: the same message as the JSON error."""
+    return TEMPLATES.TemplateResponse(
+        request,
+        "error.html",
+        {
+            "status": status,
+            "heading": _HEADINGS.get(status, "Something went wrong"),
+            "message": message,
+        },
+        status_code=status,
+        headers=dict(headers) if headers else None,
     )
 
 
@@ -125,14 +158,28 @@ class UnauthenticatedError(ApiError):
         super().__init__(401, message, headers={"WWW-Authenticate": 'Bearer realm="vigil"'})
 
 
+def _answer(
+    request: Request,
+    status: int,
+    message: str,
+    field: str | None = None,
+    code: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The error as JSON for programs, as a page for a browser's navigation or form."""
+    if _from_browser(request):
+        return error_page(request, status, message, headers)
+    return error_response(status, message, field, code, headers)
+
+
 def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     if isinstance(exc, UnauthenticatedError) and _wants_page(request):
         return RedirectResponse("/login", status_code=303)
-    return error_response(exc.status, exc.message, exc.field, exc.code, exc.headers)
+    return _answer(request, exc.status, exc.message, exc.field, exc.code, exc.headers)
 
 
-def _validation_error(_request: Request, exc: Exception) -> Response:
+def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {}
     # The first part says where (body, query, path...); a field may itself be called "path".
@@ -141,38 +188,38 @@ def _validation_error(_request: Request, exc: Exception) -> Response:
         where = where[1:]
     field = ".".join(str(part) for part in where) or None
     message = f"{field or 'request'}: {first.get('msg', 'invalid')}"
-    return error_response(422, message, field)
+    return _answer(request, 422, message, field)
 
 
-def _http_error(_request: Request, exc: Exception) -> Response:
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    return error_response(exc.status_code, str(exc.detail), headers=exc.headers)
+    return _answer(request, exc.status_code, str(exc.detail), headers=exc.headers)
 
 
-def _not_visible(_request: Request, exc: Exception) -> Response:
-    return error_response(404, str(exc))
+def _not_visible(request: Request, exc: Exception) -> Response:
+    return _answer(request, 404, str(exc))
 
 
-def _forbidden(_request: Request, exc: Exception) -> Response:
-    return error_response(403, str(exc))
+def _forbidden(request: Request, exc: Exception) -> Response:
+    return _answer(request, 403, str(exc))
 
 
-def _account_error(_request: Request, exc: Exception) -> Response:
+def _account_error(request: Request, exc: Exception) -> Response:
     message = str(exc)
-    return error_response(422, message, _field_of(message))
+    return _answer(request, 422, message, _field_of(message))
 
 
-def _refused(_request: Request, exc: Exception) -> Response:
-    return error_response(401, str(exc))
+def _refused(request: Request, exc: Exception) -> Response:
+    return _answer(request, 401, str(exc))
 
 
-def _timeout(_request: Request, exc: Exception) -> Response:
-    return error_response(503, str(exc))
+def _timeout(request: Request, exc: Exception) -> Response:
+    return _answer(request, 503, str(exc))
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal error: the server's log has the details")
+    return _answer(request, 500, "internal error: the server's log has the details")
 
 
 def install_error_handlers(app: FastAPI) -> None:

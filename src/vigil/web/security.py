@@ -1,8 +1,9 @@
 """Security hygiene on every response: headers, and limits on what a request may send.
 
 - A Content-Security-Policy without inline script or style (pages load theirs from
-  ``/static``), no framing, no MIME sniffing, no referrer; responses are not cached, except
-  the static files.
+  ``/static``); images only from Vigil itself or from ``blob:`` (a revealed preview is held
+  in the page's memory, fetched by its own audited request); no framing, no MIME sniffing,
+  no referrer; responses are not cached, except the static files.
 - HSTS only when the request came over TLS (or ``VIGIL_BEHIND_TLS`` says a proxy terminates
   it): sent over plain http it would mean nothing, and could lock a test server out.
 - A request body beyond the limit is refused with 413 before it is read into memory;
@@ -19,7 +20,7 @@ from vigil.web.config import WebConfig
 from vigil.web.errors import error_response
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 HSTS = "max-age=31536000; includeSubDomains"
