@@ -56,6 +56,13 @@ from vigil.store.models.sharing import (
     Scope,
     User,
 )
+from vigil.store.models.welfare import (
+    ExposureDay,
+    Preview,
+    PreviewState,
+    TriageMark,
+    TriageVerdict,
+)
 
 __all__ = [
     "ALERT_PRIORITY",
@@ -74,6 +81,7 @@ __all__ = [
     "Case",
     "CaseSeries",
     "CaseStatus",
+    "ExposureDay",
     "GrantReason",
     "HistoryEntry",
     "HitNotice",
@@ -93,6 +101,8 @@ __all__ = [
     "MissingStatus",
     "Offender",
     "OffenderStatus",
+    "Preview",
+    "PreviewState",
     "Priority",
     "RecordType",
     "Referral",
@@ -108,6 +118,8 @@ __all__ = [
     "Sex",
     "ShareGrant",
     "Sighting",
+    "TriageMark",
+    "TriageVerdict",
     "User",
     "Victim",
     "VictimStatus",
