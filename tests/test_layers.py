@@ -60,6 +60,7 @@ def test_no_import_goes_back_up(package: str) -> None:
 
 
 ROUTES = PACKAGE / "web" / "routes"
+PAGES = PACKAGE / "web" / "pages"
 
 
 def _query_imports(module: Path) -> Iterator[tuple[int, str]]:
@@ -75,10 +76,11 @@ def _query_imports(module: Path) -> Iterator[tuple[int, str]]:
 
 
 def test_routes_build_no_queries() -> None:
-    """Routes hold no business logic: their queries live in the domain functions they call
-    (a session, from ``sqlalchemy.orm``, they may hold and pass on)."""
-    modules = sorted(ROUTES.glob("*.py"))
+    """Routes and pages hold no business logic: their queries live in the domain functions
+    they call (a session, from ``sqlalchemy.orm``, they may hold and pass on)."""
+    modules = sorted([*ROUTES.glob("*.py"), *PAGES.glob("*.py")])
     assert len(modules) > 5, f"no route modules in {ROUTES}"
+    assert any(module.parent == PAGES for module in modules), f"no page modules in {PAGES}"
     wrong = [
         f"{module.relative_to(PACKAGE)}:{line} imports {name} from sqlalchemy"
         for module in modules
