@@ -117,7 +117,7 @@ def test_login_status_csrf_and_logout_in_chromium(served: str) -> None:
         browser.close()
 
     assert cells[1:4] == ["OP-BROWSER", "sd-card", "completed"]
-    assert cells[4] == "2"
+    assert cells[4] == "2 / 2 files"
     assert cookie["httpOnly"] is True
     assert cookie["secure"] is True
     assert cookie["sameSite"] == "Strict"

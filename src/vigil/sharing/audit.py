@@ -85,6 +85,8 @@ class Action(StrEnum):
     RECORD_UNLINK = "record.unlink"
     ALERT_RAISE = "alert.raise"
     ALERT_ACKNOWLEDGE = "alert.acknowledge"
+    #: Media of a seizure marked not pertinent (or pertinent) from the triage grid.
+    TRIAGE_MARK = "triage.mark"
 
 
 def seizure_object(case_reference: str, seizure_name: str) -> str:

@@ -1,4 +1,4 @@
-"""The investigators' pages: logging in and out, and the status page behind the login."""
+"""Logging in and out of the investigators' pages (the pages themselves: vigil.web.pages)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from vigil import __version__
 from vigil.sharing import throttle
 from vigil.sharing.accounts import authenticate
 from vigil.sharing.errors import AuthenticationError
-from vigil.sharing.policy import Permission
 from vigil.web.auth import (
     Principal,
     clear_session_cookie,
@@ -23,8 +22,6 @@ from vigil.web.auth import (
     start_session,
 )
 from vigil.web.deps import config_of, now, reading, writing
-from vigil.web.errors import PAGE_MAX, PageRequest
-from vigil.web.routes.runs import visible_runs
 from vigil.web.rules import allow, public
 from vigil.web.templating import TEMPLATES
 
@@ -57,7 +54,7 @@ def login(
     password: Annotated[str, Form(max_length=1000)],
     caller: Annotated[Principal | None, public()],
 ) -> Response:
-    """Log in: a session cookie and on to the status page; the form again when refused.
+    """Log in: a session cookie and on to the dashboard; the form again when refused.
 
     401 for a wrong name or password (one message for both); 429 with Retry-After while the
     account or the address is locked out after too many failures.
@@ -92,23 +89,3 @@ def logout(request: Request, caller: Annotated[Principal, allow(scopes=())]) -> 
     response = RedirectResponse("/login", status_code=303)
     clear_session_cookie(response)
     return response
-
-
-@router.get("/", response_class=HTMLResponse)
-def status_page(
-    request: Request, caller: Annotated[Principal, allow(Permission.READ)]
-) -> HTMLResponse:
-    """The status page: the ingest runs the caller may see and their headline numbers."""
-    with reading(request) as session:
-        runs = visible_runs(session, caller.viewer, PageRequest(limit=PAGE_MAX, offset=0))
-    return TEMPLATES.TemplateResponse(
-        request,
-        "status.html",
-        {
-            "runs": [run.model_dump() for run in runs.items],
-            "version": __version__,
-            "user": caller.username,
-            "agency": caller.actor.agency,
-            "csrf_token": caller.csrf_token,
-        },
-    )

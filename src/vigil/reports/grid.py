@@ -1,0 +1,320 @@
+"""The triage grid of an ingest run: its media that need eyes, new first, one page at a time.
+
+Each media of the run is put in the triage report's class (:mod:`vigil.reports.triage`),
+with the report's precedence — known exactly, known by near-duplicate, seen in other cases,
+held by another agency, new — but computed in SQL for the whole run at once, so that a page
+of a 100,000-media seizure is one query (plus one for the page's match counts) and never
+loads the run into Python. The grid then shows the classes in the order the work needs
+them: new first, known exactly last.
+
+Two simplifications against the report: a media is "held by another agency" when the same
+file is in a seizure, or its match in a bank, the viewer may not see (the report also
+follows media-to-media links into hidden seizures); and the filters on camera and capture
+date read the capture facts (``MediaCapture``: pictures with a body serial or a position).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from vigil.matching.links import verdict_column, with_reviews
+from vigil.matching.review import COUNTED
+from vigil.reports.triage import CLASS_LABELS, EXACT
+from vigil.sharing.policy import (
+    NotVisibleError,
+    Viewer,
+    match_target_condition,
+    media_condition,
+    seizure_condition,
+    visible_bank_ids,
+    visible_seizure_ids,
+)
+from vigil.sharing.records import Listing
+from vigil.store.models import (
+    BankEntry,
+    IngestRun,
+    Match,
+    Media,
+    MediaCapture,
+    Seizure,
+    Sighting,
+    TriageMark,
+    TriageVerdict,
+)
+
+#: The report's classes by precedence: a media is in the first that applies (its rank).
+PRECEDENCE = ("known_exact", "known_near", "other_cases", "held_elsewhere", "new")
+#: The order the grid shows them in: what needs eyes first.
+GRID_ORDER = ("new", "known_near", "other_cases", "held_elsewhere", "known_exact")
+KINDS = ("image", "video")
+PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class GridFilters:
+    """What narrows the grid (None: no filter)."""
+
+    kind: str | None = None
+    #: A category code of a matched bank entry the viewer may see.
+    category: str | None = None
+    has_match: bool | None = None
+    #: Part of the camera's ``make|model|serial`` (any case).
+    camera: str | None = None
+    taken_from: date | None = None
+    taken_to: date | None = None
+    #: The start of the file's path in the seizure.
+    folder: str | None = None
+    #: Show the media the agency marked not pertinent too.
+    show_not_pertinent: bool = False
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One media of the grid."""
+
+    media_id: int
+    path: str
+    kind: str
+    triage_class: str
+    matches: int
+    #: The agency's triage verdict on it, if any.
+    mark: str | None
+
+    @property
+    def class_label(self) -> str:
+        """The class in words."""
+        return CLASS_LABELS[self.triage_class]
+
+
+def _run_media(run_id: int) -> Select[Any]:
+    return select(Sighting.media_id).where(Sighting.ingest_run_id == run_id).correlate(None)
+
+
+def _counted(query: Any, viewer: Viewer) -> Any:
+    """``query`` over Match kept to the matches the viewer's agency did not reject."""
+    return with_reviews(query, viewer.agency_id).where(verdict_column().in_(COUNTED))
+
+
+def _evidence(viewer: Viewer, run_id: int, case_id: int) -> Any:
+    """(media_id, rank) rows: each reason a media of the run is in a class, rank by
+    :data:`PRECEDENCE`."""
+    own = _run_media(run_id)
+    visible_banks = visible_bank_ids(viewer)
+    banked = _counted(
+        select(
+            Match.media_id.label("media_id"),
+            case((Match.signal.in_(sorted(EXACT)), 0), else_=1).label("rank"),
+        )
+        .join(BankEntry, Match.bank_entry_id == BankEntry.id)
+        .where(Match.media_id.in_(own), BankEntry.bank_id.in_(visible_banks)),
+        viewer,
+    )
+    elsewhere = Sighting.__table__.alias("elsewhere")
+    other_seizure = Seizure.__table__.alias("other_seizure")
+    in_other_case = and_(
+        other_seizure.c.case_id != case_id,
+        other_seizure.c.id.in_(visible_seizure_ids(viewer)),
+    )
+    same_file = (
+        select(Sighting.media_id, literal(2))
+        .join(elsewhere, elsewhere.c.media_id == Sighting.media_id)
+        .join(other_seizure, other_seizure.c.id == elsewhere.c.seizure_id)
+        .where(Sighting.ingest_run_id == run_id, in_other_case)
+    )
+    linked = [
+        _counted(
+            select(own_side, literal(2))
+            .join(elsewhere, elsewhere.c.media_id == other_side)
+            .join(other_seizure, other_seizure.c.id == elsewhere.c.seizure_id)
+            .where(own_side.in_(own), other_side.is_not(None), in_other_case),
+            viewer,
+        )
+        for own_side, other_side in (
+            (Match.media_id, Match.other_media_id),
+            (Match.other_media_id, Match.media_id),
+        )
+    ]
+    held_file = (
+        select(Sighting.media_id, literal(3))
+        .join(elsewhere, elsewhere.c.media_id == Sighting.media_id)
+        .where(
+            Sighting.ingest_run_id == run_id,
+            elsewhere.c.seizure_id.not_in(visible_seizure_ids(viewer)),
+        )
+    )
+    held_bank = (
+        select(Match.media_id, literal(3))
+        .join(BankEntry, Match.bank_entry_id == BankEntry.id)
+        .where(Match.media_id.in_(own), BankEntry.bank_id.not_in(visible_banks))
+    )
+    return union_all(banked, same_file, *linked, held_file, held_bank).subquery("evidence")
+
+
+def _has_match(viewer: Viewer) -> ColumnElement[bool]:
+    """True where the grid's media has a match the viewer may see (either side)."""
+    forward = select(Match.media_id).where(match_target_condition(viewer))
+    backward = select(Match.other_media_id).where(
+        Match.other_media_id.is_not(None), media_condition(viewer, Match.media_id)
+    )
+    return or_(Media.id.in_(forward), Media.id.in_(backward))
+
+
+def _like_prefix(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _filtered(viewer: Viewer, run_id: int, seizure_id: int, filters: GridFilters) -> Select[Any]:
+    """The run's media (id, kind and first path; once each) that pass ``filters``."""
+    sightings = select(
+        Sighting.media_id.label("media_id"), func.min(Sighting.path).label("path")
+    ).where(Sighting.ingest_run_id == run_id)
+    if filters.folder:
+        sightings = sightings.where(Sighting.path.like(_like_prefix(filters.folder), escape="\\"))
+    seen = sightings.group_by(Sighting.media_id).subquery("seen")
+    query = (
+        select(Media.id, Media.kind, seen.c.path)
+        .select_from(seen)
+        .join(Media, Media.id == seen.c.media_id)
+        .where(Media.kind.in_(KINDS))
+    )
+    if filters.kind:
+        query = query.where(Media.kind == filters.kind)
+    if not filters.show_not_pertinent:
+        marked = select(TriageMark.media_id).where(
+            TriageMark.seizure_id == seizure_id,
+            TriageMark.verdict == TriageVerdict.NOT_PERTINENT.value,
+        )
+        query = query.where(Media.id.not_in(marked))
+    if filters.category:
+        in_category = _counted(
+            select(Match.media_id)
+            .join(BankEntry, Match.bank_entry_id == BankEntry.id)
+            .where(
+                BankEntry.category == filters.category,
+                BankEntry.bank_id.in_(visible_bank_ids(viewer)),
+                Match.media_id.in_(_run_media(run_id)),
+            ),
+            viewer,
+        )
+        query = query.where(Media.id.in_(in_category))
+    if filters.has_match is not None:
+        matched = _has_match(viewer)
+        query = query.where(matched if filters.has_match else ~matched)
+    captured = []
+    if filters.camera:
+        captured.append(func.lower(MediaCapture.camera).contains(filters.camera.lower()))
+    if filters.taken_from:
+        captured.append(MediaCapture.taken_at >= filters.taken_from.isoformat())
+    if filters.taken_to:
+        captured.append(func.substr(MediaCapture.taken_at, 1, 10) <= filters.taken_to.isoformat())
+    if captured:
+        query = query.where(Media.id.in_(select(MediaCapture.media_id).where(*captured)))
+    return query
+
+
+def triage_grid(
+    session: Session,
+    viewer: Viewer,
+    run_id: int,
+    filters: GridFilters,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> Listing[Tile]:
+    """One page of the run's grid: new first, then by class as :data:`GRID_ORDER`, each by
+    media id. NotVisibleError unless the viewer may see the run's seizure."""
+    seizure_id, case_id = _seizure_of(session, viewer, run_id)
+    evidence = _evidence(viewer, run_id, case_id)
+    ranks = (
+        select(evidence.c.media_id, func.min(evidence.c.rank).label("rank"))
+        .group_by(evidence.c.media_id)
+        .subquery("ranks")
+    )
+    new_rank = PRECEDENCE.index("new")
+    rank = func.coalesce(ranks.c.rank, new_rank)
+    order = case(
+        {PRECEDENCE.index(name): position for position, name in enumerate(GRID_ORDER)},
+        value=rank,
+    )
+    query = (
+        _filtered(viewer, run_id, seizure_id, filters)
+        .add_columns(rank.label("rank"))
+        .outerjoin(ranks, ranks.c.media_id == Media.id)
+        .order_by(order, Media.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = session.execute(query).all()
+    ids = [row.id for row in rows]
+    counts = _match_counts(session, viewer, ids)
+    marks = dict(
+        session.execute(
+            select(TriageMark.media_id, TriageMark.verdict).where(
+                TriageMark.seizure_id == seizure_id, TriageMark.media_id.in_(ids)
+            )
+        ).tuples()
+    )
+    tiles = [
+        Tile(
+            row.id,
+            row.path,
+            row.kind,
+            PRECEDENCE[row.rank],
+            counts.get(row.id, 0),
+            marks.get(row.id),
+        )
+        for row in rows
+    ]
+    total = session.scalar(
+        select(func.count()).select_from(_filtered(viewer, run_id, seizure_id, filters).subquery())
+    )
+    return Listing(tiles, total or 0)
+
+
+def _seizure_of(session: Session, viewer: Viewer, run_id: int) -> tuple[int, int]:
+    """The run's seizure and case ids; NotVisibleError as for a missing run."""
+    row = session.execute(
+        select(Seizure.id, Seizure.case_id)
+        .join(IngestRun, IngestRun.seizure_id == Seizure.id)
+        .where(IngestRun.id == run_id, seizure_condition(viewer))
+    ).first()
+    if row is None:
+        raise NotVisibleError(f"run_id: no ingest run {run_id}")
+    return row[0], row[1]
+
+
+def _match_counts(session: Session, viewer: Viewer, media_ids: list[int]) -> dict[int, int]:
+    """How many matches the viewer may see each of ``media_ids`` has (either side)."""
+    if not media_ids:
+        return {}
+    forward = select(Match.media_id.label("media_id")).where(
+        Match.media_id.in_(media_ids), match_target_condition(viewer)
+    )
+    backward = select(Match.other_media_id.label("media_id")).where(
+        Match.other_media_id.in_(media_ids), media_condition(viewer, Match.media_id)
+    )
+    both = union_all(forward, backward).subquery()
+    rows = session.execute(select(both.c.media_id, func.count()).group_by(both.c.media_id))
+    return {media_id: count for media_id, count in rows.tuples()}
+
+
+def grid_categories(session: Session, viewer: Viewer, run_id: int) -> list[str]:
+    """The categories of the bank entries the run's media matched, as the viewer may see
+    them (the category filter's choices)."""
+    query = (
+        select(BankEntry.category)
+        .join(Match, Match.bank_entry_id == BankEntry.id)
+        .where(
+            Match.media_id.in_(_run_media(run_id)),
+            BankEntry.bank_id.in_(visible_bank_ids(viewer)),
+            BankEntry.category.is_not(None),
+        )
+        .distinct()
+        .order_by(BankEntry.category)
+    )
+    return [category for category in session.scalars(query) if category is not None]
