@@ -1,7 +1,8 @@
 """Referrals: intelligence sent from one agency to another, with its urgency (the NCB channel).
 
-A referral names the records it is about (media, matches, seizures, cases); sending it lets
-the recipient see them (a share grant per record, tied to the referral). It must be
+A referral names the records it is about (media, matches, seizures, cases, series, victims,
+offenders, locations, missing-child reports); sending it lets the recipient see them (a share
+grant per record, tied to the referral). It must be
 acknowledged within a time set by its priority (:class:`DueTimes`); until then it is overdue
 once that time has passed, and supervisors see it in :func:`overdue`.
 
@@ -57,8 +58,23 @@ from vigil.store.models import (
     utcnow,
 )
 
-#: The records a referral may point at today (series, victims... as they arrive).
-REFERABLE = (RecordType.MEDIA, RecordType.MATCH, RecordType.SEIZURE, RecordType.CASE)
+#: The records of identification a referral may point at, by id: the policy's one check
+#: for them decides whether the sender may see each.
+IDENTIFICATION = (
+    RecordType.SERIES,
+    RecordType.VICTIM,
+    RecordType.OFFENDER,
+    RecordType.LOCATION,
+    RecordType.MISSING_REPORT,
+)
+#: The records a referral may point at.
+REFERABLE = (
+    RecordType.MEDIA,
+    RecordType.MATCH,
+    RecordType.SEIZURE,
+    RecordType.CASE,
+    *IDENTIFICATION,
+)
 
 
 # Which statuses each status may be reached from (the life cycle in the module docstring).
@@ -90,7 +106,11 @@ def _check_referable(session: Session, viewer: Viewer, kind: RecordType, record_
         RecordType.SEIZURE: policy.check_seizure,
         RecordType.CASE: policy.check_case,
     }
-    check = checks.get(RecordType(kind))
+    kind = RecordType(kind)
+    if kind in IDENTIFICATION:
+        policy.check_record(session, viewer, kind, record_id)
+        return
+    check = checks.get(kind)
     if check is None:
         kinds = ", ".join(kind.value for kind in REFERABLE)
         raise ReferralError(f"records: a {kind.value} cannot be referred (refer a {kinds})")
@@ -114,7 +134,8 @@ def _extended(session: Session, kind: RecordType, record_id: int) -> list[tuple[
 def find_record(session: Session, viewer: Viewer, kind: RecordType, text: str) -> int:
     """The id of the record a user named, among those the viewer may see.
 
-    Media by SHA-256 or id, a match by id, a seizure as ``CASE/NAME``, a case by reference.
+    Media by SHA-256 or id, a seizure as ``CASE/NAME``, a case by reference, any other record
+    by id.
     A record the viewer may not see is told alike with one that does not exist.
     """
     kind = RecordType(kind)
@@ -135,7 +156,7 @@ def find_record(session: Session, viewer: Viewer, kind: RecordType, text: str) -
         query = select(Media.id).where(
             Media.sha256 == text.lower(), policy.media_condition(viewer, Media.id)
         )
-    elif kind in (RecordType.MEDIA, RecordType.MATCH):
+    elif kind in (RecordType.MEDIA, RecordType.MATCH, *IDENTIFICATION):
         if not text.isdigit():
             also = " or a SHA-256" if kind is RecordType.MEDIA else ""
             raise ReferralError(f"{kind.value}: {text!r} is not an id{also}")
@@ -233,6 +254,12 @@ def send_referral(
         at=moment,
     )
     return referral
+
+
+def next_statuses(referral: Referral) -> list[ReferralStatus]:
+    """The statuses the referral's recipient may move it to now (none once closed)."""
+    current = ReferralStatus(referral.status)
+    return [wanted for wanted, sources in _FROM.items() if current in sources]
 
 
 def _refusal(referral: Referral, current: ReferralStatus, wanted: ReferralStatus) -> str:
