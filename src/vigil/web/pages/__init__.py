@@ -9,14 +9,40 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vigil.web.pages import admin, dashboard, previews, records, referrals, review, triage
+from vigil.web.pages import (
+    admin,
+    admin_sharing,
+    admin_users,
+    audit,
+    dashboard,
+    previews,
+    records_cases,
+    records_locations,
+    records_missing,
+    records_offenders,
+    records_series,
+    records_victims,
+    referrals,
+    review,
+    tokens,
+    triage,
+)
 
 PAGE_ROUTERS: list[APIRouter] = [
     dashboard.router,
     triage.router,
     review.router,
     previews.router,
-    records.router,
+    records_cases.router,
+    records_series.router,
+    records_victims.router,
+    records_offenders.router,
+    records_locations.router,
+    records_missing.router,
     referrals.router,
     admin.router,
+    admin_users.router,
+    admin_sharing.router,
+    tokens.router,
+    audit.router,
 ]
