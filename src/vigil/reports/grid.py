@@ -82,6 +82,8 @@ class Tile:
     kind: str
     triage_class: str
     matches: int
+    #: The first match the viewer may see (None without one).
+    first_match: int | None
     #: The agency's triage verdict on it, if any.
     mark: str | None
 
@@ -218,6 +220,16 @@ def _filtered(viewer: Viewer, run_id: int, seizure_id: int, filters: GridFilters
     return query
 
 
+def _ranks(viewer: Viewer, run_id: int, case_id: int) -> Any:
+    """(media_id, rank) of each media of the run with any evidence (the rest are new)."""
+    evidence = _evidence(viewer, run_id, case_id)
+    return (
+        select(evidence.c.media_id, func.min(evidence.c.rank).label("rank"))
+        .group_by(evidence.c.media_id)
+        .subquery("ranks")
+    )
+
+
 def triage_grid(
     session: Session,
     viewer: Viewer,
@@ -229,14 +241,8 @@ def triage_grid(
     """One page of the run's grid: new first, then by class as :data:`GRID_ORDER`, each by
     media id. NotVisibleError unless the viewer may see the run's seizure."""
     seizure_id, case_id = _seizure_of(session, viewer, run_id)
-    evidence = _evidence(viewer, run_id, case_id)
-    ranks = (
-        select(evidence.c.media_id, func.min(evidence.c.rank).label("rank"))
-        .group_by(evidence.c.media_id)
-        .subquery("ranks")
-    )
-    new_rank = PRECEDENCE.index("new")
-    rank = func.coalesce(ranks.c.rank, new_rank)
+    ranks = _ranks(viewer, run_id, case_id)
+    rank = func.coalesce(ranks.c.rank, PRECEDENCE.index("new"))
     order = case(
         {PRECEDENCE.index(name): position for position, name in enumerate(GRID_ORDER)},
         value=rank,
@@ -251,22 +257,22 @@ def triage_grid(
     )
     rows = session.execute(query).all()
     ids = [row.id for row in rows]
-    counts = _match_counts(session, viewer, ids)
-    marks = dict(
-        session.execute(
-            select(TriageMark.media_id, TriageMark.verdict).where(
-                TriageMark.seizure_id == seizure_id, TriageMark.media_id.in_(ids)
-            )
-        ).tuples()
+    matches = _matches_of(session, viewer, ids)
+    marked = session.execute(
+        select(TriageMark.media_id, TriageMark.verdict).where(
+            TriageMark.seizure_id == seizure_id, TriageMark.media_id.in_(ids)
+        )
     )
+    marks = {media_id: verdict for media_id, verdict in marked}
     tiles = [
         Tile(
-            row.id,
-            row.path,
-            row.kind,
-            PRECEDENCE[row.rank],
-            counts.get(row.id, 0),
-            marks.get(row.id),
+            media_id=row.id,
+            path=row.path,
+            kind=row.kind,
+            triage_class=PRECEDENCE[row.rank],
+            matches=matches.get(row.id, (0, None))[0],
+            first_match=matches.get(row.id, (0, None))[1],
+            mark=marks.get(row.id),
         )
         for row in rows
     ]
@@ -274,6 +280,24 @@ def triage_grid(
         select(func.count()).select_from(_filtered(viewer, run_id, seizure_id, filters).subquery())
     )
     return Listing(tiles, total or 0)
+
+
+def grid_classes(session: Session, viewer: Viewer, run_id: int) -> dict[str, int]:
+    """How many of the run's pictures and videos are in each class (the headline numbers
+    of the grid, marks and filters aside), in :data:`GRID_ORDER`."""
+    seizure_id, case_id = _seizure_of(session, viewer, run_id)
+    ranks = _ranks(viewer, run_id, case_id)
+    rank = func.coalesce(ranks.c.rank, PRECEDENCE.index("new"))
+    every = GridFilters(show_not_pertinent=True)
+    ranked = (
+        _filtered(viewer, run_id, seizure_id, every)
+        .add_columns(rank.label("rank"))
+        .outerjoin(ranks, ranks.c.media_id == Media.id)
+        .subquery()
+    )
+    found = session.execute(select(ranked.c.rank, func.count()).group_by(ranked.c.rank))
+    counts = {rank: count for rank, count in found}
+    return {name: counts.get(PRECEDENCE.index(name), 0) for name in GRID_ORDER}
 
 
 def _seizure_of(session: Session, viewer: Viewer, run_id: int) -> tuple[int, int]:
@@ -288,19 +312,24 @@ def _seizure_of(session: Session, viewer: Viewer, run_id: int) -> tuple[int, int
     return row[0], row[1]
 
 
-def _match_counts(session: Session, viewer: Viewer, media_ids: list[int]) -> dict[int, int]:
-    """How many matches the viewer may see each of ``media_ids`` has (either side)."""
+def _matches_of(
+    session: Session, viewer: Viewer, media_ids: list[int]
+) -> dict[int, tuple[int, int]]:
+    """How many matches the viewer may see each of ``media_ids`` has (either side), and the
+    first of them (the one the grid opens)."""
     if not media_ids:
         return {}
-    forward = select(Match.media_id.label("media_id")).where(
+    forward = select(Match.media_id.label("media_id"), Match.id.label("match_id")).where(
         Match.media_id.in_(media_ids), match_target_condition(viewer)
     )
-    backward = select(Match.other_media_id.label("media_id")).where(
+    backward = select(Match.other_media_id.label("media_id"), Match.id.label("match_id")).where(
         Match.other_media_id.in_(media_ids), media_condition(viewer, Match.media_id)
     )
     both = union_all(forward, backward).subquery()
-    rows = session.execute(select(both.c.media_id, func.count()).group_by(both.c.media_id))
-    return {media_id: count for media_id, count in rows.tuples()}
+    rows = session.execute(
+        select(both.c.media_id, func.count(), func.min(both.c.match_id)).group_by(both.c.media_id)
+    )
+    return {media_id: (count, first) for media_id, count, first in rows}
 
 
 def grid_categories(session: Session, viewer: Viewer, run_id: int) -> list[str]:
