@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from vigil.sharing.audit import Action, bank_object, record, seizure_object
@@ -26,6 +26,7 @@ from vigil.sharing.policy import (
     check_owner,
     check_record,
     grant,
+    owned_condition,
     owns,
     require,
 )
@@ -237,3 +238,58 @@ def _name(found: Shared) -> str:
     if isinstance(found, Location):
         return found.description
     return found.reference
+
+
+# --- what an agency owns, by level ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Owned:
+    """A record the viewer's agency owns, and its level."""
+
+    record_type: RecordType
+    record_id: int
+    name: str
+    level: Level
+
+
+def owned_levels(session: Session, viewer: Viewer) -> dict[RecordType, dict[Level, int]]:
+    """How many records of each shareable kind the viewer's agency owns, at each level."""
+    require(viewer, Permission.READ)
+    counts: dict[RecordType, dict[Level, int]] = {}
+    for kind, model in _MODELS.items():
+        rows = session.execute(
+            select(model.dissemination, func.count())
+            .where(owned_condition(viewer, model.agency_id))
+            .group_by(model.dissemination)
+        )
+        found = {Level(level): int(count) for level, count in rows}
+        counts[kind] = {level: found.get(level, 0) for level in Level}
+    return counts
+
+
+def owned_records(
+    session: Session,
+    viewer: Viewer,
+    record_type: RecordType,
+    level: Level | None = None,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[Owned], int]:
+    """The records of ``record_type`` the viewer's agency owns (at ``level`` when given),
+    oldest first, ``limit`` of them after ``offset``; and how many there are in all."""
+    require(viewer, Permission.READ)
+    record_type = RecordType(record_type)
+    if record_type not in SHAREABLE:
+        raise DisseminationError(f"the level of a {record_type.value} follows its records")
+    model = _MODELS[record_type]
+    query = select(model).where(owned_condition(viewer, model.agency_id))
+    if level is not None:
+        query = query.where(model.dissemination == Level(level).value)
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    rows = cast(
+        list[Shared], list(session.scalars(query.order_by(model.id).limit(limit).offset(offset)))
+    )
+    found = [Owned(record_type, row.id, _name(row), Level(row.dissemination)) for row in rows]
+    return found, total

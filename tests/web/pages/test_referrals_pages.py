@@ -7,8 +7,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from tests.web.network import BASE_URL, ROLE_USERS, Network
 
+from tests.web.network import BASE_URL, ROLE_USERS, Network
 from vigil.sharing import policy
 from vigil.sharing.actor import Actor
 from vigil.sharing.referrals import find_referral, send_referral

@@ -171,7 +171,7 @@ def update_agency(
 ) -> AgencyOut:
     """Change an agency: its own admins, or the central unit's."""
     with writing(request) as session:
-        agency = _administered_agency(session, caller.viewer, code)
+        agency = administered_agency(session, caller.viewer, code)
         changed = agencies.update_agency(
             session,
             agency.code,
@@ -184,13 +184,14 @@ def update_agency(
         return agency_out(changed)
 
 
-def _administered_agency(session: Session, viewer: Viewer, code: str) -> Agency:
+def administered_agency(session: Session, viewer: Viewer, code: str) -> Agency:
+    """The agency, when the viewer administers it; 404 for another agency's."""
     agency = agencies.find_agency(session, code)
     check_administers(viewer, agency.id, f"agency {code!r} you administer")
     return agency
 
 
-def _administered_user(session: Session, viewer: Viewer, username: str) -> User:
+def administered_user(session: Session, viewer: Viewer, username: str) -> User:
     """The user, when the viewer administers their agency; 404 alike otherwise."""
     what = f"user {username!r}"
     try:
@@ -213,7 +214,7 @@ def list_users(
     with reading(request) as session:
         if agency is not None:
             users = accounts.list_users(
-                session, _administered_agency(session, caller.viewer, agency)
+                session, administered_agency(session, caller.viewer, agency)
             )
         elif oversees_network(caller.viewer):
             users = accounts.list_users(session)
@@ -229,7 +230,7 @@ def create_user(
 ) -> UserOut:
     """Add a user to an agency the caller administers (their own by default)."""
     with writing(request) as session:
-        agency = _administered_agency(session, caller.viewer, body.agency or caller.actor.agency)
+        agency = administered_agency(session, caller.viewer, body.agency or caller.actor.agency)
         user = accounts.create_user(
             session,
             agency,
@@ -257,7 +258,7 @@ def change_user(
     """
     moment = now(request)
     with writing(request) as session:
-        user = _administered_user(session, caller.viewer, username)
+        user = administered_user(session, caller.viewer, username)
         if body.roles is not None:
             accounts.set_roles(session, user.username, body.roles, caller.actor)
         if body.active is not None:

@@ -63,7 +63,8 @@ def token_out(token: ApiToken, request: Request) -> TokenOut:
     )
 
 
-def _caller_user(session: Session, caller: Principal) -> User:
+def caller_user(session: Session, caller: Principal) -> User:
+    """The caller's own user."""
     user = session.get(User, caller.user_id)
     if user is None:
         raise NotVisibleError("no such user")
@@ -74,7 +75,7 @@ def _caller_user(session: Session, caller: Principal) -> User:
 def list_tokens(request: Request, caller: Annotated[Principal, allow()]) -> list[TokenOut]:
     """The caller's own tokens, newest first."""
     with reading(request) as session:
-        user = _caller_user(session, caller)
+        user = caller_user(session, caller)
         return [token_out(token, request) for token in tokens.list_tokens(session, user)]
 
 
@@ -86,7 +87,7 @@ def create_token(
     with writing(request) as session:
         issued = tokens.create_token(
             session,
-            _caller_user(session, caller),
+            caller_user(session, caller),
             body.name,
             body.scopes,
             now(request),
@@ -97,7 +98,7 @@ def create_token(
         return IssuedTokenOut(**listed.model_dump(), token=issued.secret)
 
 
-def _revocable(session: Session, viewer: Viewer, caller: Principal, prefix: str) -> ApiToken:
+def revocable(session: Session, viewer: Viewer, caller: Principal, prefix: str) -> ApiToken:
     """The token, when it is the caller's or the caller administers its user; 404 otherwise."""
     what = f"token {prefix!r}"
     try:
@@ -119,7 +120,7 @@ def revoke_token(
 ) -> TokenOut:
     """Revoke a token: one's own, or (ADMINISTER) one of a user the caller administers."""
     with writing(request) as session:
-        token = _revocable(session, caller.viewer, caller, prefix)
+        token = revocable(session, caller.viewer, caller, prefix)
         revoked = tokens.revoke_token(session, token.prefix, now(request), caller.actor)
         answer = token_out(revoked, request)
     # This process stops accepting it at once (others: within VIGIL_TOKEN_CACHE_SECONDS).
