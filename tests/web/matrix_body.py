@@ -1,9 +1,16 @@
-"""A request body of the authorization matrix."""
+"""A request body of the authorization matrix, and how a record a call needs anew is made."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from vigil.store.db import Store
+from vigil.store.models import Level
+
+#: Makes a record for the matrix: (store, owning agency's code, level) -> its id.
+MakeRecord = Callable[[Store, str, Level], int]
 
 
 @dataclass(frozen=True)

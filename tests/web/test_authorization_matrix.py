@@ -185,6 +185,12 @@ class Matrix:
             # On the seizure, about the seizure itself: seen exactly where the seizure is.
             seizure = self.records_of(caller, data).seizure_id
             return self.made(kind, caller, data, lambda: make_alert(net.store, seizure))
+        fresh = matrix_areas.FRESH.get(route)
+        if fresh is not None and kind in OWNED_RECORDS:
+            # A new one each call: the route takes a step of the workflow once.
+            owner = caller.agency if data is Data.OWN else "NCB-BR"
+            level = Level.ALL if data is Data.SHARED else Level.OWNER
+            return str(fresh(net.store, owner, level))
         if kind is PathRecord.MISSING_REPORT and route.endswith("/found"):
             # A new one each call: found is final.
             owner = caller.agency if data is Data.OWN else "NCB-BR"
