@@ -53,14 +53,15 @@ def mark_media(
     marks changed.
 
     NotVisibleError for a run the viewer may not see; ForbiddenError unless its agency owns
-    the seizure; TriageMarkError for no media, too many, or media not in the seizure.
+    the seizure; TriageMarkError for too many media, or media not in the seizure. No media:
+    nothing to do (and nothing audited).
     """
     require(viewer, Permission.WRITE)
     seizure = _seizure_of_run(session, viewer, run_id)
     check_owner(viewer, seizure.agency_id, f"seizure {seizure.name}")
     wanted = sorted(set(media_ids))
     if not wanted:
-        raise TriageMarkError("media: give at least one media id")
+        return 0
     if len(wanted) > MARKS_MAX:
         raise TriageMarkError(f"media: at most {MARKS_MAX} media at once, not {len(wanted)}")
     present = set(

@@ -105,7 +105,7 @@ def triage_page(
 class MarksIn(BaseModel):
     """Media of the run's seizure to mark, and the verdict."""
 
-    media: list[int] = Field(min_length=1, max_length=MARKS_MAX)
+    media: list[int] = Field(max_length=MARKS_MAX)
     verdict: TriageVerdict
 
 
