@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from vigil.cases import fields, links, names
 from vigil.cases.errors import IdentificationError, WorkflowError
 from vigil.cases.history import Change, history_of
+from vigil.cases.ties import Tie
 from vigil.sharing.dissemination import DisseminationError, Sharing, set_level, sharing_of
 from vigil.sharing.policy import NotVisibleError, Permission, Viewer, owns
 from vigil.sharing.records import find_case
@@ -27,6 +28,7 @@ from vigil.store.models import Level, RecordType
 from vigil.store.repo import NotFoundError
 from vigil.web.auth import Principal
 from vigil.web.deps import writing
+from vigil.web.pages.record_links import RecordLink, record_link
 from vigil.web.pages.render import render
 from vigil.web.routes.refusals import refused
 
@@ -242,6 +244,21 @@ def history_rows(changes: list[Change]) -> list[HistoryRow]:
         )
         for change in reversed(changes)
     ]
+
+
+@dataclass(frozen=True)
+class TieRow:
+    """A link of the record as a page shows it: the other record's page, and who tied it
+    when (the link's evidence)."""
+
+    link: RecordLink
+    by: str
+    at: datetime
+
+
+def tie_rows(found: list[Tie]) -> list[TieRow]:
+    """The record's links as its page shows them."""
+    return [TieRow(record_link(tie.kind, tie.id, tie.name), tie.by, tie.at) for tie in found]
 
 
 @dataclass(frozen=True)

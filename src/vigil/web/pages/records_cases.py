@@ -115,7 +115,7 @@ def case_page(
     context = {
         "heading": f"Case {case.reference}",
         "facts": facts,
-        "ties": series,
+        "ties": forms.tie_rows(series),
         "ties_caption": "Series this case works on",
         "panel": panel,
         "base": base,

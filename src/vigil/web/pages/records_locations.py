@@ -189,7 +189,7 @@ def location_page(
     context = {
         "heading": f"Location #{location_id}",
         "facts": facts,
-        "ties": series,
+        "ties": forms.tie_rows(series),
         "ties_caption": "Series tied to this location",
         "media": media.items,
         "media_page": Paged(forms.MEDIA_PAGE, media_offset, media.total),

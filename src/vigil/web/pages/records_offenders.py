@@ -163,7 +163,7 @@ def offender_page(
     context = {
         "heading": f"Offender {shown.label}",
         "facts": facts,
-        "ties": series,
+        "ties": forms.tie_rows(series),
         "ties_caption": "Series tied to this offender",
         "notes": ["An offender's media are those of the series tied to it."],
         "panel": panel,

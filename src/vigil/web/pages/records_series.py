@@ -183,7 +183,7 @@ def series_page(
         "facts": facts,
         "media": media.items,
         "media_page": Paged(forms.MEDIA_PAGE, media_offset, media.total),
-        "ties": tied,
+        "ties": forms.tie_rows(tied),
         "ties_caption": "Victims, offenders, locations and cases tied to this series",
         "what": "series",
         "panel": panel,

@@ -171,7 +171,7 @@ def victim_page(
     context = {
         "heading": f"Victim {shown.label}",
         "facts": facts,
-        "ties": series,
+        "ties": forms.tie_rows(series),
         "ties_caption": "Series tied to this victim",
         "notes": ["A victim's media are those of the series tied to it."],
         "panel": panel,
