@@ -21,6 +21,8 @@ CHROMIUM_FLAGS = [
 ]
 #: The smallest screen the pages are made for.
 VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
+#: How long an action or a wait may take (Playwright's default, 30 s, hides a failure long).
+TIMEOUT_MS = 5000
 
 
 def require_chromium() -> str:
@@ -50,6 +52,7 @@ def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -
 def logged_in(browser: Browser, base_url: str, username: str) -> BrowserContext:
     """A new browser context (its own cookies) where ``username`` has logged in."""
     context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     log_in(page, base_url, username)
     page.wait_for_url(base_url)

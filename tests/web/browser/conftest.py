@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.sharing.hashing import CHEAP
-from tests.web.browser.chromium import VIEWPORT, launch, logged_in, require_chromium
+from tests.web.browser.chromium import TIMEOUT_MS, VIEWPORT, launch, logged_in, require_chromium
 from tests.web.browser.site import Site, build_demo, served
 from vigil.sharing import passwords
 
@@ -65,5 +65,25 @@ def as_user(
 def fresh_context(browser: Browser) -> Iterator[BrowserContext]:
     """A browser context of its own, closed after the test (no one logged in)."""
     context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(TIMEOUT_MS)
     yield context
     context.close()
+
+
+@pytest.fixture
+def visit(
+    site: Site, as_user: Callable[[str], BrowserContext]
+) -> Iterator[Callable[[str, str], Page]]:
+    """``visit(username, path)``: a new tab of that user's context at ``path`` (loaded);
+    every tab opened so is closed after the test."""
+    pages: list[Page] = []
+
+    def opened(username: str, path: str) -> Page:
+        page = as_user(username).new_page()
+        pages.append(page)
+        page.goto(site.at(path))
+        return page
+
+    yield opened
+    for page in pages:
+        page.close()

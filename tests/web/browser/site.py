@@ -27,11 +27,13 @@ from sqlalchemy import select
 from tests.web.network import PASSWORD
 from vigil.config import Settings, sqlite_url
 from vigil.demo.users import create_demo_users
+from vigil.previews.keys import load_key
+from vigil.previews.vault import PreviewVault
 from vigil.sharing.accounts import create_user
 from vigil.sharing.actor import local_actor
 from vigil.sharing.agencies import find_agency
 from vigil.store.db import Store
-from vigil.store.models import IngestRun, Role, Seizure
+from vigil.store.models import IngestRun, Match, Media, Role, Seizure, Sighting
 from vigil.web.app import create_app
 
 VIGIL = Path(sys.executable).with_name("vigil")
@@ -61,6 +63,27 @@ class Site:
     def at(self, path: str) -> str:
         """The absolute address of ``path`` (which starts with ``/``)."""
         return self.url + path.lstrip("/")
+
+    def stored_previews(self, media_id: int) -> tuple[bytes | None, bytes | None]:
+        """The vault's clear preview (thumbnail or strip) and blurred one of a media."""
+        with self.store.session() as session:
+            media = session.get_one(Media, media_id)
+            sha256, video = media.sha256, media.kind == "video"
+        vault = PreviewVault(self.store.settings.data_dir, load_key(self.store.settings.data_dir))
+        return vault.get(sha256, "strip" if video else "thumb"), vault.get(sha256, "blur")
+
+    def run_matches(self) -> list[int]:
+        """The ids of the demo run's matches, oldest first."""
+        with self.store.session() as session:
+            return list(
+                session.scalars(
+                    select(Match.id)
+                    .join(Sighting, Sighting.media_id == Match.media_id)
+                    .where(Sighting.ingest_run_id == self.run_id)
+                    .distinct()
+                    .order_by(Match.id)
+                )
+            )
 
 
 def _vigil(*args: str, cwd: Path) -> None:
