@@ -6,11 +6,10 @@ from dataclasses import dataclass
 
 from vigil.store.models import RecordType
 
-#: The path of each kind's pages; a record's page is ``PATH/ID``.
+#: The path of each kind's pages; a record's page is ``PATH/ID``. Seizures and banks have
+#: no page of their own (a seizure is shown on its case's page).
 RECORD_PAGES: dict[RecordType, str] = {
     RecordType.CASE: "/cases",
-    RecordType.SEIZURE: "/seizures",
-    RecordType.BANK: "/banks",
     RecordType.MEDIA: "/media",
     RecordType.MATCH: "/matches",
     RecordType.SERIES: "/series",
@@ -44,9 +43,10 @@ class RecordLink:
     text: str
 
     @property
-    def href(self) -> str:
-        """The record's page."""
-        return f"{RECORD_PAGES[self.kind]}/{self.record_id}"
+    def href(self) -> str | None:
+        """The record's page, None for a kind without pages."""
+        path = RECORD_PAGES.get(self.kind)
+        return None if path is None else f"{path}/{self.record_id}"
 
     @property
     def label(self) -> str:
