@@ -21,6 +21,7 @@ def test_offender_list_filters_by_status(network: Network) -> None:
     arrested = reader.get("/offenders?status=arrested")
     assert network.own.texts[7] not in arrested.text
     assert '<option value="arrested" selected>' in arrested.text
+    assert "<td>—</td>" in page.text  # no country: a dash, not "None"
     bad = reader.get("/offenders?status=jailed")
     assert bad.status_code == 422
     assert "status: &#39;jailed&#39; is not one of unknown, identified" in bad.text

@@ -4,6 +4,8 @@ through forms — each read back through the domain and found in the history."""
 
 from __future__ import annotations
 
+import re
+
 from tests.web.matrix_records import make_media
 from tests.web.network import Network
 from tests.web.pages.records_browser import as_fr, browser, history_actions
@@ -60,6 +62,8 @@ def test_a_series_page_shows_facts_blurred_media_links_and_history(network: Netw
     assert '<dl class="facts">' in page.text
     assert network.own.texts[5] in page.text
     assert f'src="/media/{media_id}/preview"' in page.text
+    sources = re.findall(r'<img[^>]* src="([^"]+)"', page.text)
+    assert sources == [f"/media/{media_id}/preview"]  # never a clear image
     assert f"/media/{media_id}/reveal" in page.text  # only behind the reveal button
     assert f'href="/media/{media_id}"' in page.text
     assert "data-media-page" in page.text
