@@ -140,10 +140,12 @@ def test_composing_from_a_record_refers_it_and_the_recipient_sees_it(network: Ne
     assert f'href="/series/{series}"' in page
     assert "Series seen again" in page
 
+    assert f">{series_name}</a>" in page  # the record called by its name
     inbox = recipient.get("/referrals").text
     assert reference in inbox
     assert "Series seen again" in inbox
     assert recipient.get(f"/api/series/{series}").json()["name"].endswith(series_name)
+    assert f'href="/series/{series}"' in recipient.get(f"/referrals/{reference}").text
 
 
 def test_a_refused_referral_shows_the_form_again_with_the_reason(network: Network) -> None:

@@ -6,6 +6,7 @@ it), with its times as datetimes and the time left to acknowledge it in words.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -68,8 +69,12 @@ def _moment(text: Any) -> datetime | None:
     return datetime.fromisoformat(text) if isinstance(text, str) else None
 
 
-def view_of(document: dict[str, Any]) -> ReferralView:
-    """The page's view of a referral from its JSON document."""
+def view_of(
+    document: dict[str, Any], names: Mapping[tuple[RecordType, int], str] | None = None
+) -> ReferralView:
+    """The page's view of a referral from its JSON document; its records called by the
+    ``names`` given (by kind and id), else by their kind and id."""
+    named = names or {}
     return ReferralView(
         reference=document["reference"],
         priority=Priority(document["priority"]),
@@ -89,7 +94,10 @@ def view_of(document: dict[str, Any]) -> ReferralView:
         acknowledged_at=_moment(document["acknowledged_at"]),
         acknowledged_by=document["acknowledged_by"],
         closed_at=_moment(document["closed_at"]),
-        records=[record_link(RecordType(r["type"]), r["id"]) for r in document["records"]],
+        records=[
+            record_link(kind, ident, named.get((kind, ident)))
+            for kind, ident in ((RecordType(r["type"]), r["id"]) for r in document["records"])
+        ],
     )
 
 

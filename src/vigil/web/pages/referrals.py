@@ -14,10 +14,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from vigil.sharing import agencies, referrals
+from vigil.sharing.dissemination import SHAREABLE, sharing_of
 from vigil.sharing.errors import AccountError
 from vigil.sharing.policy import ForbiddenError, NotVisibleError, Permission, check_recipient
 from vigil.sharing.referral_terms import ReferralError, parse_priority
-from vigil.store.models import AgencyKind, Priority, Referral, ReferralStatus
+from vigil.store.models import AgencyKind, Priority, RecordType, Referral, ReferralStatus
 from vigil.web.auth import Principal
 from vigil.web.deps import now, reading, writing
 from vigil.web.pages.referral_views import ReferralView, in_order, parse_records, view_of
@@ -159,6 +160,21 @@ def send(
     return RedirectResponse(f"/referrals/{reference}", status_code=303)
 
 
+def _record_names(
+    session: Session, caller: Principal, records: list[tuple[RecordType, int]]
+) -> dict[tuple[RecordType, int], str]:
+    """The names of the referral's records the caller may see and that have one (media and
+    matches are called by their id)."""
+    names: dict[tuple[RecordType, int], str] = {}
+    for kind, ident in records:
+        if kind in SHAREABLE:
+            try:
+                names[kind, ident] = sharing_of(session, caller.viewer, kind, ident).name
+            except NotVisibleError:
+                continue
+    return names
+
+
 def _is_recipient(caller: Principal, referral: Referral) -> bool:
     """Whether the caller's agency is the one the referral is addressed to (the policy says)."""
     try:
@@ -178,7 +194,10 @@ def referral_page(
     the recipient's next acts."""
     with reading(request) as session:
         referral = referrals.find_referral(session, caller.viewer, reference)
-        shown = _view(request, session, referral)
+        document = referrals.referral_json(referral, session, now(request))
+        shown = view_of(
+            document, _record_names(session, caller, referrals.referral_records(session, referral))
+        )
         acts = (
             referrals.next_statuses(referral)
             if _is_recipient(caller, referral) and caller.viewer.can(Permission.REFER)
