@@ -154,18 +154,19 @@ def edit_case(
     request: Request,
     case_id: RecordId,
     caller: CaseWriter,
-    title: Annotated[str | None, Form(max_length=casework.TITLE_MAX)] = None,
+    title: Annotated[str, Form(max_length=casework.TITLE_MAX)] = "",
     priority: Annotated[Priority | None, Form()] = None,
     status: Annotated[CaseStatus | None, Form()] = None,
     on: Annotated[date | None, Form()] = None,
 ) -> Response:
     """Change the case's title or priority, close or reopen it (its owner only). The form
-    shows the case whole: its status is changed only when the one posted differs."""
+    shows the case whole: a blank title clears it, and its status is changed only when the
+    one posted differs."""
     viewer = caller.viewer
 
     def change(session: Session) -> None:
         current = records.case_detail(session, viewer, case_id).case.status
-        casework.update_case(session, viewer, case_id, title=title or "", priority=priority)
+        casework.update_case(session, viewer, case_id, title=title, priority=priority)
         if status is CaseStatus.CLOSED and current is not CaseStatus.CLOSED:
             casework.close_case(session, viewer, case_id, on)
         elif status is CaseStatus.OPEN and current is not CaseStatus.OPEN:
