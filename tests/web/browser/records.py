@@ -47,3 +47,12 @@ def tie(page: Page, kind: str, name: str) -> None:
     form.get_by_label("Name or number").fill(name)
     form.get_by_role("button", name="Tie").click()
     page.wait_for_load_state()
+
+
+def fact(page: Page, name: str) -> str:
+    """What the first facts list of ``page`` says for ``name`` (its <dt>)."""
+    found = page.locator(
+        f"xpath=//dl[contains(@class, 'facts')]/dt[normalize-space()='{name}']"
+        "/following-sibling::dd[1]"
+    )
+    return found.first.inner_text()
