@@ -11,7 +11,7 @@ from tests.web.network import Network
 from tests.web.pages.records_browser import as_fr, browser, history_actions
 from vigil.cases import series as domain
 from vigil.cases.history import history_of
-from vigil.store.models import RecordType, SeriesStatus
+from vigil.store.models import RecordType, SeriesLink, SeriesStatus
 
 
 def _names(network: Network) -> tuple[str, str, str]:
@@ -143,3 +143,37 @@ def test_sharing_is_the_owners_and_a_viewer_or_a_missing_token_is_refused(
     assert "csrf_token: missing or wrong" in no_token.text
     with as_fr(network) as (session, viewer_fr):
         assert domain.series_shown(session, viewer_fr, series_id).description is None
+
+
+def test_a_link_to_a_hidden_record_is_not_shown(network: Network) -> None:
+    shared, restricted = network.shared, network.restricted
+    with network.store.session() as session:
+        # NCB-BR ties its shared series to its restricted victim, and its restricted series
+        # to its shared victim: NCB-FR sees neither tie's hidden end.
+        session.add_all(
+            [
+                SeriesLink(
+                    series_id=shared.series_id,
+                    record_type="victim",
+                    record_id=restricted.victim_id,
+                    linked_by="target-br",
+                ),
+                SeriesLink(
+                    series_id=restricted.series_id,
+                    record_type="victim",
+                    record_id=shared.victim_id,
+                    linked_by="target-br",
+                ),
+            ]
+        )
+    analyst = browser(network)
+    series_page = analyst.get(f"/series/{shared.series_id}")
+    assert series_page.status_code == 200
+    assert restricted.texts[6] not in series_page.text
+    assert "victims, offenders, locations and cases tied to this series: none" in (
+        series_page.text.lower()
+    )
+    victim_page = analyst.get(f"/victims/{shared.victim_id}")
+    assert victim_page.status_code == 200
+    assert restricted.texts[5] not in victim_page.text
+    assert "Series tied to this victim: none that you may see" in victim_page.text
