@@ -33,7 +33,7 @@ from vigil.sharing.accounts import create_user
 from vigil.sharing.actor import local_actor
 from vigil.sharing.agencies import find_agency
 from vigil.store.db import Store
-from vigil.store.models import IngestRun, Match, Media, Role, Seizure, Sighting
+from vigil.store.models import Case, IngestRun, Match, Media, Role, Seizure, Sighting
 from vigil.web.app import create_app
 
 VIGIL = Path(sys.executable).with_name("vigil")
@@ -71,6 +71,16 @@ class Site:
             sha256, video = media.sha256, media.kind == "video"
         vault = PreviewVault(self.store.settings.data_dir, load_key(self.store.settings.data_dir))
         return vault.get(sha256, "strip" if video else "thumb"), vault.get(sha256, "blur")
+
+    def case_id(self) -> int:
+        """The id of the demo case."""
+        with self.store.session() as session:
+            return session.scalars(select(Case.id).where(Case.reference == CASE)).one()
+
+    def matched_media(self, match_id: int) -> int:
+        """The seized media of a match."""
+        with self.store.session() as session:
+            return session.get_one(Match, match_id).media_id
 
     def run_matches(self) -> list[int]:
         """The ids of the demo run's matches, oldest first."""
