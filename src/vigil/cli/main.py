@@ -32,6 +32,7 @@ from vigil.cli.locations import location_app
 from vigil.cli.matches import Radius, Share, match_app, report
 from vigil.cli.missing import missing_app
 from vigil.cli.offenders import offender_app
+from vigil.cli.previews import NoPreviews, previews_app, run_pass
 from vigil.cli.referrals import referral_app
 from vigil.cli.series import series_app
 from vigil.cli.sharing import share_app
@@ -70,6 +71,7 @@ app.add_typer(series_app, name="series")
 app.add_typer(victim_app, name="victim")
 app.add_typer(alert_app, name="alert")
 app.add_typer(suggest_app, name="suggest")
+app.add_typer(previews_app, name="previews")
 
 
 @app.command()
@@ -121,6 +123,7 @@ def ingest(
     pdq_radius: Radius = PDQ.default_threshold,
     vpdq_share: Share = VPDQ.default_threshold,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    no_previews: NoPreviews = False,
     dissemination: Dissemination = Level.OWNER,
     named: NamedAgencies = None,
     agency: AgencyCode = DEFAULT_AGENCY_CODE,
@@ -130,7 +133,8 @@ def ingest(
     """Ingest a folder of seized media: hash, read metadata, store. Resumes if interrupted.
 
     The case and seizure belong to the agency acted for; when this run makes them, they are
-    seen by --dissemination (see `vigil share set` to change it later).
+    seen by --dissemination (see `vigil share set` to change it later). Once the summary is
+    printed, the seizure's previews are made (unless --no-previews).
     """
     from vigil.cases.errors import IdentificationError
     from vigil.cases.fields import moment
@@ -208,6 +212,10 @@ def ingest(
         print_summary(out, outcome.summary, resumed=outcome.resumed)
         print_alerts(out, outcome.alerts)
         print_triage(out, outcome.triage, request.actor.agency)
+    if not no_previews:
+        # After the summary: triage is never kept waiting for pictures to be drawn.
+        reference = f"{case}/{seizure or path.resolve().name}"
+        run_pass(data_dir, database_url, outcome.seizure_id, reference, outcome.memory.workers)
 
 
 app.command("report")(report)

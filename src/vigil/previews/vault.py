@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from vigil.signals.registry import SHA256
 from vigil.store.db import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
 
-#: A still image's clear thumbnail, or a video's strip of frames; both JPEG.
-PreviewKind = Literal["thumb", "strip"]
+#: A still image's clear thumbnail, a video's clear strip of frames, or the blurred greyscale
+#: image made from either (what pages show, kept so that a page load only decrypts); all JPEG.
+PreviewKind = Literal["thumb", "strip", "blur"]
 PREVIEW_KINDS: tuple[PreviewKind, ...] = get_args(PreviewKind)
 VAULT_DIR_NAME = "previews"
 _VERSION = b"VGP1"

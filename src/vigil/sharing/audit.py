@@ -85,6 +85,8 @@ class Action(StrEnum):
     RECORD_UNLINK = "record.unlink"
     ALERT_RAISE = "alert.raise"
     ALERT_ACKNOWLEDGE = "alert.acknowledge"
+    #: A clear preview shown to a user who asked to see it (one event per reveal).
+    PREVIEW_REVEAL = "preview.reveal"
     #: Media of a seizure marked not pertinent (or pertinent) from the triage grid.
     TRIAGE_MARK = "triage.mark"
 

@@ -6,8 +6,14 @@ from collections.abc import Callable
 
 from tests.web.matrix_body import Body
 
-BODIES: dict[tuple[str, str], Callable[[int], Body]] = {}
-NO_BODY: set[tuple[str, str]] = set()
+_REVEAL = ("POST", "/media/{media_id}/reveal")
+
+BODIES: dict[tuple[str, str], Callable[[int], Body]] = {
+    ("POST", "/api/me/exposure"): lambda n: Body(json={"seconds": 30}),
+}
+NO_BODY: set[tuple[str, str]] = {_REVEAL}
 OWNER_ONLY: set[tuple[str, str]] = set()
 QUERIES: dict[tuple[str, str], dict[str, str]] = {}
-REFUSED_BY_DESIGN: dict[tuple[str, str], int] = {}
+#: The matrix's media have no preview made: a reveal of one is 409 wherever it is allowed
+#: (the preview itself answers the placeholder, 200).
+REFUSED_BY_DESIGN: dict[tuple[str, str], int] = {_REVEAL: 409}

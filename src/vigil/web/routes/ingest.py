@@ -4,7 +4,8 @@ The caller names a folder relative to the configured evidence root
 (``VIGIL_EVIDENCE_ROOT``); one that escapes the root or does not exist is refused. The
 ingest is ``ingest.pipeline.ingest``, run in a thread of the server for the caller (the
 case and seizure are the caller's agency's), and followed at ``GET /api/ingest-runs/ID``:
-files done of the total while it runs, its summary when complete.
+files done of the total while it runs, its summary when complete. The same thread then makes
+the seizure's previews (``previews.making``), followed as previews done of the total.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from vigil.ingest.pipeline import IngestInputError, IngestRequest, ingest
+from vigil.previews.making import make_previews
 from vigil.reports.runs import RunOpened, newest_run
 from vigil.sharing.dissemination import DisseminationError
 from vigil.sharing.policy import Permission, Viewer
@@ -66,6 +68,12 @@ class IngestJob:
     failure: BaseException | None = None
     #: What the pipeline says beside its counts (waiting for the database...).
     note: str | None = None
+    #: The preview pass after the ingest: previews made or failed of the seizure's, once
+    #: it has started (None before); whether it has ended; why it stopped, if it failed.
+    previews_done: int | None = None
+    previews_total: int | None = None
+    previews_finished: bool = False
+    previews_failure: BaseException | None = None
 
     def start(self, files: int, size: int) -> None:
         """The pipeline has opened the run and knows its work."""
@@ -79,6 +87,11 @@ class IngestJob:
     def notice(self, message: str | None) -> None:
         """Show ``message`` beside the counts; None clears it."""
         self.note = message
+
+    def previews(self, done: int, total: int) -> None:
+        """The preview pass has ``done`` of the seizure's ``total`` previews."""
+        self.previews_total = total
+        self.previews_done = done
 
 
 @dataclass
@@ -132,11 +145,20 @@ def _folder(request: Request, wanted: str) -> Path:
 
 def _run(store: Store, job_request: IngestRequest, job: IngestJob) -> None:
     try:
-        ingest(store, job_request, job)
+        outcome = ingest(store, job_request, job)
     except BaseException as exc:  # the thread's end: kept for the request and the run's page
         job.failure = exc
+        return
     finally:
         job.started.set()
+    try:
+        make_previews(
+            store, outcome.seizure_id, workers=outcome.memory.workers, progress=job.previews
+        )
+    except BaseException as exc:  # kept for the run's page; the ingest itself is complete
+        job.previews_failure = exc
+    finally:
+        job.previews_finished = True
 
 
 def _opened_run(store: Store, viewer: Viewer, case: str, seizure: str) -> RunOpened | None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from vigil.previews.queue import PreviewCounts, preview_counts
 from vigil.reports import runs as ingest_runs
 from vigil.sharing.policy import Permission, Viewer
 from vigil.web.auth import Principal
@@ -39,13 +40,32 @@ class RunOut(BaseModel):
     error: str | None = None
     #: What the running ingest says beside its counts (waiting for the database...).
     notice: str | None = None
+    #: The seizure's previews made or failed, of its pictures and videos: while this server's
+    #: pass after the ingest runs, its progress; otherwise what the store holds (one run's
+    #: route only; None in listings). ``previews_running``: this server's pass is under way.
+    previews_done: int | None = None
+    previews_total: int | None = None
+    previews_running: bool = False
+    #: Why this server's preview pass stopped, when it failed.
+    previews_error: str | None = None
     summary: dict[str, Any]
 
 
-def _run_out(shown: ingest_runs.RunShown, job: IngestJob | None = None) -> RunOut:
+def _run_out(
+    shown: ingest_runs.RunShown,
+    job: IngestJob | None = None,
+    previews: PreviewCounts | None = None,
+) -> RunOut:
     """The run as the API shows it: the progress of the ingest this server is running (when
-    it runs one for it) beside what the store says."""
+    it runs one for it) beside what the store says, and its seizure's ``previews``."""
     running = job is not None and shown.status != "completed"
+    passing = job is not None and job.previews_total is not None and not job.previews_finished
+    previews_done = previews_total = None
+    if job is not None and passing:
+        previews_done, previews_total = job.previews_done, job.previews_total
+    elif previews is not None:
+        previews_done, previews_total = previews.made + previews.failed, previews.total
+    failure = None if job is None else job.previews_failure
     done = job.files_done if job is not None and running else shown.summary.files
     total = job.files_total if job is not None and running else shown.files_total
     return RunOut(
@@ -61,6 +81,10 @@ def _run_out(shown: ingest_runs.RunShown, job: IngestJob | None = None) -> RunOu
         files_total=total if running or shown.status == "completed" else None,
         error=None if job is None or job.failure is None else str(job.failure) or "failed",
         notice=job.note if job is not None and running else None,
+        previews_done=previews_done,
+        previews_total=previews_total,
+        previews_running=passing,
+        previews_error=None if failure is None else str(failure) or "failed",
         summary=shown.summary.to_json(),
     )
 
@@ -91,4 +115,5 @@ def get_run(
     """One ingest run; 404 when it does not exist or its seizure is not the caller's to see."""
     with reading(request) as session:
         shown = ingest_runs.run_detail(session, caller.viewer, run_id)
-    return _run_out(shown, job_of(request, run_id))
+        previews = preview_counts(session, shown.seizure_id)
+    return _run_out(shown, job_of(request, run_id), previews)
