@@ -217,9 +217,18 @@ def create_series(
     return found
 
 
-def list_series(session: Session, viewer: Viewer, limit: int, offset: int) -> Listing[SeriesListed]:
-    """The series the viewer may see, by name: ``limit`` of them after ``offset``."""
+def list_series(
+    session: Session,
+    viewer: Viewer,
+    limit: int,
+    offset: int,
+    status: SeriesStatus | None = None,
+) -> Listing[SeriesListed]:
+    """The series the viewer may see (in ``status``, when given), by name: ``limit`` of
+    them after ``offset``."""
     query = _visible(viewer)
+    if status is not None:
+        query = query.where(Series.status == SeriesStatus(status).value)
     rows = session.execute(query.order_by(Series.name, Series.id).limit(limit).offset(offset))
     listed = [_listed(viewer, found, code) for found, code in rows]
     return Listing(listed, count_rows(session, query))

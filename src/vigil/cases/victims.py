@@ -208,10 +208,17 @@ def create_victim(
 
 
 def list_victims(
-    session: Session, viewer: Viewer, limit: int, offset: int
+    session: Session,
+    viewer: Viewer,
+    limit: int,
+    offset: int,
+    status: VictimStatus | None = None,
 ) -> Listing[VictimListed]:
-    """The victims the viewer may see, by label: ``limit`` of them after ``offset``."""
+    """The victims the viewer may see (in ``status``, when given), by label: ``limit`` of
+    them after ``offset``."""
     query = _visible(viewer)
+    if status is not None:
+        query = query.where(Victim.status == VictimStatus(status).value)
     rows = session.execute(query.order_by(Victim.label, Victim.id).limit(limit).offset(offset))
     return Listing([_listed(viewer, *row) for row in rows], count_rows(session, query))
 

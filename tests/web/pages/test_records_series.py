@@ -177,3 +177,14 @@ def test_a_link_to_a_hidden_record_is_not_shown(network: Network) -> None:
     assert victim_page.status_code == 200
     assert restricted.texts[5] not in victim_page.text
     assert "Series tied to this victim: none that you may see" in victim_page.text
+
+
+def test_the_list_filters_by_status(network: Network) -> None:
+    analyst = browser(network)
+    name = network.own.texts[5]
+    analyst.post(f"/series/{network.own.series_id}/edit", {"status": "closed"})
+    closed = analyst.get("/series?status=closed")
+    assert name in closed.text
+    assert network.shared.texts[5] not in closed.text
+    assert '<option value="closed" selected>' in closed.text
+    assert name not in analyst.get("/series?status=unidentified").text

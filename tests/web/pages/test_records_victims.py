@@ -90,3 +90,14 @@ def test_a_restricted_victim_and_refused_callers(network: Network) -> None:
         assert (
             domain.victim_shown(session, viewer_fr, victim_id).status is VictimStatus.UNIDENTIFIED
         )
+
+
+def test_the_list_filters_by_status(network: Network) -> None:
+    analyst = browser(network)
+    label = network.own.texts[6]
+    assert label in analyst.get("/victims?status=unidentified").text
+    analyst.post(f"/victims/{network.own.victim_id}/identify", {})
+    identified = analyst.get("/victims?status=identified")
+    assert label in identified.text
+    assert network.shared.texts[6] not in identified.text  # still unidentified
+    assert label not in analyst.get("/victims?status=unidentified").text

@@ -19,7 +19,7 @@ from vigil.web.deps import reading
 from vigil.web.errors import PageRequest, page_request
 from vigil.web.pages import record_forms as forms
 from vigil.web.pages.record_forms import ActionForm, Input, Refusal
-from vigil.web.pages.records_list import Paged, Row, listing_page
+from vigil.web.pages.records_list import Filter, Paged, Row, listing_page
 from vigil.web.pages.render import render
 from vigil.web.routes.params import MAX_ID, RecordId
 from vigil.web.rules import PathRecord, allow
@@ -37,11 +37,15 @@ LINKABLE = tuple(kind.value for kind in links.LINKABLE)
 
 @router.get("/series", response_class=HTMLResponse)
 def series_list(
-    request: Request, caller: Reader, page: Annotated[PageRequest, Depends(page_request)]
+    request: Request,
+    caller: Reader,
+    page: Annotated[PageRequest, Depends(page_request)],
+    status: str = "",
 ) -> HTMLResponse:
-    """The series the caller may see, by name."""
+    """The series the caller may see, by name (in ``status``, when given)."""
+    wanted = forms.optional_choice("status", status, SeriesStatus)
     with reading(request) as session:
-        found = domain.list_series(session, caller.viewer, page.limit, page.offset)
+        found = domain.list_series(session, caller.viewer, page.limit, page.offset, wanted)
     rows = [
         Row(
             f"/series/{s.id}",
@@ -59,6 +63,9 @@ def series_list(
         page,
         found.total,
         new=("/series/new", "New series"),
+        filter_by=Filter(
+            "status", "Status", forms.values(SeriesStatus), wanted.value if wanted else ""
+        ),
     )
 
 

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 from vigil.cases import ties
 from vigil.cases import victims as domain
 from vigil.sharing.policy import Permission
-from vigil.store.models import AgeBand, Level, RecordType, Sex, Victim
+from vigil.store.models import AgeBand, Level, RecordType, Sex, Victim, VictimStatus
 from vigil.web.auth import Principal
 from vigil.web.deps import reading
 from vigil.web.errors import PageRequest, page_request
 from vigil.web.pages import record_forms as forms
 from vigil.web.pages.record_forms import ActionForm, Input, Refusal
-from vigil.web.pages.records_list import Row, listing_page
+from vigil.web.pages.records_list import Filter, Row, listing_page
 from vigil.web.pages.render import render
 from vigil.web.routes.params import RecordId
 from vigil.web.rules import PathRecord, allow
@@ -39,11 +39,15 @@ Day = Annotated[date | None, Form()]
 
 @router.get("/victims", response_class=HTMLResponse)
 def victims_list(
-    request: Request, caller: Reader, page: Annotated[PageRequest, Depends(page_request)]
+    request: Request,
+    caller: Reader,
+    page: Annotated[PageRequest, Depends(page_request)],
+    status: str = "",
 ) -> HTMLResponse:
-    """The victims the caller may see, by label."""
+    """The victims the caller may see, by label (in ``status``, when given)."""
+    wanted = forms.optional_choice("status", status, VictimStatus)
     with reading(request) as session:
-        found = domain.list_victims(session, caller.viewer, page.limit, page.offset)
+        found = domain.list_victims(session, caller.viewer, page.limit, page.offset, wanted)
     rows = [
         Row(
             f"/victims/{v.id}",
@@ -61,6 +65,9 @@ def victims_list(
         page,
         found.total,
         new=("/victims/new", "New victim"),
+        filter_by=Filter(
+            "status", "Status", forms.values(VictimStatus), wanted.value if wanted else ""
+        ),
     )
 
 
