@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from tests.web.matrix_records import make_media
 from tests.web.network import Network
 from tests.web.pages.records_browser import as_fr, browser, history_actions
 from vigil.cases import victims as domain
@@ -36,13 +37,19 @@ def test_a_new_victim_and_its_page(network: Network) -> None:
     assert "label: must not be empty" in blank.text
 
 
-def test_the_victims_series_are_shown_with_who_tied_them(network: Network) -> None:
+def test_the_victims_series_and_their_media_are_shown_with_who_tied_them(network: Network) -> None:
     analyst = browser(network)
     series_id = network.own.series_id
     analyst.post(f"/series/{series_id}/links", {"kind": "victim", "record": network.own.texts[6]})
+    media_id = make_media(network.store, network.own.seizure_id)
+    analyst.post(f"/series/{series_id}/media", {"media": str(media_id)})
     page = analyst.get(f"/victims/{network.own.victim_id}")
     assert f'<a href="/series/{series_id}">{network.own.texts[5]}</a>' in page.text
     assert "<td>analyst-fr</td>" in page.text
+    # Its media are its series': blurred previews, on a media page.
+    assert f'src="/media/{media_id}/preview"' in page.text
+    assert "data-media-page" in page.text
+    assert "1 of 1 media shown" in page.text
 
 
 def test_identify_rescue_and_a_step_back_refused(network: Network) -> None:

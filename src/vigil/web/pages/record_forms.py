@@ -17,10 +17,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from vigil.cases import fields, links, names
+from vigil.cases import fields, links, names, ties
 from vigil.cases.errors import IdentificationError, WorkflowError
 from vigil.cases.history import Change, history_of
-from vigil.cases.ties import Tie
+from vigil.cases.ties import MediaTie, Tie
 from vigil.sharing.dissemination import DisseminationError, Sharing, set_level, sharing_of
 from vigil.sharing.policy import NotVisibleError, Permission, Viewer, owns
 from vigil.sharing.records import find_case
@@ -36,6 +36,8 @@ from vigil.web.routes.refusals import refused
 LIST_PAGE = 50
 #: Previews of a record's media shown at once.
 MEDIA_PAGE = 60
+#: Previews of each series' media shown on the page of a record tied to it.
+SERIES_MEDIA = 12
 #: The longest text a media form takes (10,000 SHA-256 lines and their line breaks).
 MEDIA_TEXT_MAX = 700_000
 
@@ -259,6 +261,25 @@ class TieRow:
 def tie_rows(found: list[Tie]) -> list[TieRow]:
     """The record's links as its page shows them."""
     return [TieRow(record_link(tie.kind, tie.id, tie.name), tie.by, tie.at) for tie in found]
+
+
+@dataclass(frozen=True)
+class SeriesMediaRow:
+    """The first media of one series tied to a record, shown on that record's page."""
+
+    series: TieRow
+    media: list[MediaTie]
+    total: int
+
+
+def media_of_series(session: Session, viewer: Viewer, found: list[Tie]) -> list[SeriesMediaRow]:
+    """The first :data:`SERIES_MEDIA` media of each series in ``found`` that the viewer may
+    see (a victim's or an offender's media are those of its series)."""
+    rows = []
+    for tie in found:
+        listed = ties.series_media(session, viewer, tie.id, SERIES_MEDIA, 0)
+        rows.append(SeriesMediaRow(tie_rows([tie])[0], listed.items, listed.total))
+    return rows
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,7 @@ def offender_page(
     with reading(request) as session:
         shown = domain.offender_detail(session, viewer, offender_id)
         series = ties.tied_series(session, viewer, RecordType.OFFENDER, offender_id)
+        series_media = forms.media_of_series(session, viewer, series)
         owner = session.get_one(Offender, offender_id).agency_id
         panel = forms.record_panel(session, caller, RecordType.OFFENDER, offender_id, owner)
     base = f"/offenders/{offender_id}"
@@ -164,8 +165,8 @@ def offender_page(
         "heading": f"Offender {shown.label}",
         "facts": facts,
         "ties": forms.tie_rows(series),
+        "series_media": series_media,
         "ties_caption": "Series tied to this offender",
-        "notes": ["An offender's media are those of the series tied to it."],
         "panel": panel,
         "base": base,
         "actions": _actions(shown, base) if panel.changeable else [],

@@ -160,6 +160,7 @@ def victim_page(
     with reading(request) as session:
         shown = domain.victim_shown(session, viewer, victim_id)
         series = ties.tied_series(session, viewer, RecordType.VICTIM, victim_id)
+        series_media = forms.media_of_series(session, viewer, series)
         owner = session.get_one(Victim, victim_id).agency_id
         panel = forms.record_panel(session, caller, RecordType.VICTIM, victim_id, owner)
     base = f"/victims/{victim_id}"
@@ -179,8 +180,8 @@ def victim_page(
         "heading": f"Victim {shown.label}",
         "facts": facts,
         "ties": forms.tie_rows(series),
+        "series_media": series_media,
         "ties_caption": "Series tied to this victim",
-        "notes": ["A victim's media are those of the series tied to it."],
         "panel": panel,
         "base": base,
         "actions": _actions(shown, base) if panel.changeable else [],
