@@ -44,14 +44,13 @@ def _sessions(browser: Browser, site: Site) -> Iterator[dict[str, BrowserContext
         context.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def as_user(
     browser: Browser, site: Site, _sessions: dict[str, BrowserContext]
 ) -> Callable[[str], BrowserContext]:
-    """``as_user(name)``: a browser context logged in as ``name`` (the same one all run long).
-
-    Pages opened in it are the test's to close.
-    """
+    """``as_user(name)``: a browser context logged in as ``name``, the same one all
+    run long (logged in through the form the first time). Pages opened in it are the
+    caller's to close."""
 
     def context_of(username: str) -> BrowserContext:
         if username not in _sessions:
