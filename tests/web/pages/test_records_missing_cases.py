@@ -91,6 +91,9 @@ def test_a_case_page_its_changes_and_its_series(network: Network) -> None:
     unknown = analyst.post(f"/cases/{case_id}/series", {"series": "no such series"})
     assert unknown.status_code == 422
     assert "no series &#39;no such series&#39;" in unknown.text
+    huge = analyst.post(f"/cases/{case_id}/series", {"series": "#99999999999"})
+    assert huge.status_code == 422
+    assert "no series with id 99999999999" in huge.text
 
 
 def test_a_shared_case_takes_own_series_but_not_changes(network: Network) -> None:

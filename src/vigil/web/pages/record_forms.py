@@ -30,10 +30,9 @@ from vigil.web.auth import Principal
 from vigil.web.deps import writing
 from vigil.web.pages.record_links import RecordLink, record_link
 from vigil.web.pages.render import render
+from vigil.web.routes.params import MAX_ID
 from vigil.web.routes.refusals import refused
 
-#: Rows of a listing page.
-LIST_PAGE = 50
 #: Previews of a record's media shown at once.
 MEDIA_PAGE = 60
 #: Previews of each series' media shown on the page of a record tied to it.
@@ -137,6 +136,8 @@ def picked(session: Session, viewer: Viewer, kind: RecordType, text: str) -> int
         raise IdentificationError(f"{kind.value}: give its name or its number (#12)")
     number = wanted.removeprefix("#")
     if wanted.startswith("#") and number.isdigit():
+        if int(number) > MAX_ID:
+            raise NotVisibleError(f"no {kind.value} with id {number}")
         return int(number)
     if kind is RecordType.LOCATION:
         return names.find_location(session, viewer, wanted).id
