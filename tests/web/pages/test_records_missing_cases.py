@@ -34,6 +34,19 @@ def test_missing_reports_list_new_and_found(network: Network) -> None:
     page = analyst.get(f"/missing/{report_id}")
     assert "vigil missing add-media YN-PAGE FOLDER" in page.text
     assert "<dt>Child</dt><dd>Léa</dd>" in page.text
+    assert "<dt>Missing since</dt><dd>2025-03-01</dd>" in page.text
+    edited = analyst.post(
+        f"/missing/{report_id}/edit",
+        {"child_label": "Léa M.", "birth_year": "2015", "last_seen_place": "Lyon station"},
+    )
+    assert edited.status_code == 303
+    with as_fr(network) as (session, viewer):
+        shown = missing.report_detail(session, viewer, report_id)
+        assert (shown.child_label, shown.birth_year) == ("Léa M.", 2015)
+        assert shown.last_seen_place == "Lyon station"
+    old_birth = analyst.post(f"/missing/{report_id}/edit", {"birth_year": "1800"})
+    assert old_birth.status_code == 422
+    assert "born: 1800 is not a plausible year of birth" in old_birth.text
     early = analyst.post(f"/missing/{report_id}/found", {"on": "2025-01-01"})
     assert early.status_code == 422
     assert "on: 2025-01-01 is before the child went missing (2025-03-01)" in early.text
@@ -45,7 +58,7 @@ def test_missing_reports_list_new_and_found(network: Network) -> None:
         shown = missing.report_detail(session, viewer, report_id)
         assert shown.status is MissingStatus.FOUND
         assert shown.found_on == date(2025, 4, 1)
-    assert history_actions(analyst.get(f"/missing/{report_id}").text) == 2
+    assert history_actions(analyst.get(f"/missing/{report_id}").text) == 3
     taken = analyst.post(
         "/missing",
         {

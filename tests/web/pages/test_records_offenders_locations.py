@@ -60,6 +60,7 @@ def test_location_list_page_media_and_changes(network: Network) -> None:
     analyst = browser(network)
     listing = analyst.get("/locations?kind=room")
     assert network.own.texts[8] in listing.text
+    assert network.shared.texts[8] in listing.text
     assert network.restricted.texts[8] not in listing.text
     assert network.own.texts[8] not in analyst.get("/locations?kind=city").text
     location_id = network.own.location_id

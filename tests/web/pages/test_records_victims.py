@@ -78,6 +78,10 @@ def test_identify_rescue_and_a_step_back_refused(network: Network) -> None:
     future = analyst.post(f"/victims/{victim_id}/safeguard", {"on": "2999-01-01"})
     assert future.status_code == 422
     assert "on: 2999-01-01 is in the future" in future.text
+    assert analyst.post(f"/victims/{victim_id}/safeguard", {"on": "2026-01-07"}).status_code == 303
+    with as_fr(network) as (session, viewer):
+        assert domain.victim_shown(session, viewer, victim_id).status is VictimStatus.SAFEGUARDED
+    assert "<dt>Status</dt><dd>safeguarded</dd>" in analyst.get(f"/victims/{victim_id}").text
 
 
 def test_a_restricted_victim_and_refused_callers(network: Network) -> None:
