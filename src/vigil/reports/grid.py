@@ -19,7 +19,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from vigil.matching.links import verdict_column, with_reviews
@@ -34,7 +45,6 @@ from vigil.sharing.policy import (
     visible_bank_ids,
     visible_seizure_ids,
 )
-from vigil.sharing.records import Listing
 from vigil.store.models import (
     BankEntry,
     IngestRun,
@@ -74,6 +84,16 @@ class GridFilters:
 
 
 @dataclass(frozen=True)
+class Grid:
+    """One page of the grid, how many media pass its filters, and the run's classes."""
+
+    tiles: list[Tile]
+    total: int
+    #: Class -> media of the run in it (filters and marks aside), in :data:`GRID_ORDER`.
+    classes: dict[str, int]
+
+
+@dataclass(frozen=True)
 class Tile:
     """One media of the grid."""
 
@@ -104,36 +124,62 @@ def _counted(query: Any, viewer: Viewer) -> Any:
 
 def _evidence(viewer: Viewer, run_id: int, case_id: int) -> Any:
     """(media_id, rank) rows: each reason a media of the run is in a class, rank by
-    :data:`PRECEDENCE`."""
+    :data:`PRECEDENCE` (NULL: no reason)."""
     own = _run_media(run_id)
     visible_banks = visible_bank_ids(viewer)
-    banked = _counted(
+    # A bank entry the viewer sees, matched and not rejected: known exactly or nearly; an
+    # entry of a hidden bank: held by another agency, whatever the verdict.
+    banked = with_reviews(
         select(
             Match.media_id.label("media_id"),
-            case((Match.signal.in_(sorted(EXACT)), 0), else_=1).label("rank"),
+            case(
+                (BankEntry.bank_id.not_in(visible_banks), 3),
+                (verdict_column().not_in(COUNTED), None),
+                (Match.signal.in_(sorted(EXACT)), 0),
+                else_=1,
+            ).label("rank"),
         )
         .join(BankEntry, Match.bank_entry_id == BankEntry.id)
-        .where(Match.media_id.in_(own), BankEntry.bank_id.in_(visible_banks)),
-        viewer,
+        .where(Match.media_id.in_(own)),
+        viewer.agency_id,
     )
     elsewhere = Sighting.__table__.alias("elsewhere")
     other_seizure = Seizure.__table__.alias("other_seizure")
-    in_other_case = and_(
-        other_seizure.c.case_id != case_id,
-        other_seizure.c.id.in_(visible_seizure_ids(viewer)),
-    )
+    visible_seizures = visible_seizure_ids(viewer)
+    # The same file in another seizure: another case's the viewer sees, or a hidden one.
     same_file = (
-        select(Sighting.media_id, literal(2))
+        select(
+            Sighting.media_id,
+            case(
+                (other_seizure.c.id.not_in(visible_seizures), 3),
+                (other_seizure.c.case_id != case_id, 2),
+                else_=None,
+            ),
+        )
         .join(elsewhere, elsewhere.c.media_id == Sighting.media_id)
         .join(other_seizure, other_seizure.c.id == elsewhere.c.seizure_id)
-        .where(Sighting.ingest_run_id == run_id, in_other_case)
+        .where(Sighting.ingest_run_id == run_id, elsewhere.c.seizure_id != Sighting.seizure_id)
     )
+
+    def seen_in_other_case(media_id: Any) -> ColumnElement[bool]:
+        """True where ``media_id`` was seen in a seizure of another case the viewer sees."""
+        return (
+            exists()
+            .where(
+                elsewhere.c.media_id == media_id,
+                other_seizure.c.id == elsewhere.c.seizure_id,
+                other_seizure.c.case_id != case_id,
+                other_seizure.c.id.in_(visible_seizures),
+            )
+            .correlate_except(elsewhere, other_seizure)
+        )
+
+    # Driven from the run's matches (either side), never from the other seizures.
     linked = [
         _counted(
-            select(own_side, literal(2))
-            .join(elsewhere, elsewhere.c.media_id == other_side)
-            .join(other_seizure, other_seizure.c.id == elsewhere.c.seizure_id)
-            .where(own_side.in_(own), other_side.is_not(None), in_other_case),
+            select(own_side, literal(2)).where(
+                own_side.in_(own), other_side.is_not(None), seen_in_other_case(other_side)
+            ),
             viewer,
         )
         for own_side, other_side in (
@@ -141,29 +187,20 @@ def _evidence(viewer: Viewer, run_id: int, case_id: int) -> Any:
             (Match.other_media_id, Match.media_id),
         )
     ]
-    held_file = (
-        select(Sighting.media_id, literal(3))
-        .join(elsewhere, elsewhere.c.media_id == Sighting.media_id)
-        .where(
-            Sighting.ingest_run_id == run_id,
-            elsewhere.c.seizure_id.not_in(visible_seizure_ids(viewer)),
-        )
-    )
-    held_bank = (
-        select(Match.media_id, literal(3))
-        .join(BankEntry, Match.bank_entry_id == BankEntry.id)
-        .where(Match.media_id.in_(own), BankEntry.bank_id.not_in(visible_banks))
-    )
-    return union_all(banked, same_file, *linked, held_file, held_bank).subquery("evidence")
+    return union_all(banked, same_file, *linked).subquery("evidence")
 
 
 def _has_match(viewer: Viewer) -> ColumnElement[bool]:
     """True where the grid's media has a match the viewer may see (either side)."""
-    forward = select(Match.media_id).where(match_target_condition(viewer))
-    backward = select(Match.other_media_id).where(
-        Match.other_media_id.is_not(None), media_condition(viewer, Match.media_id)
+    forward = (
+        exists().where(Match.media_id == Media.id, match_target_condition(viewer)).correlate(Media)
     )
-    return or_(Media.id.in_(forward), Media.id.in_(backward))
+    backward = (
+        exists()
+        .where(Match.other_media_id == Media.id, media_condition(viewer, Match.media_id))
+        .correlate(Media)
+    )
+    return or_(forward, backward)
 
 
 def _like_prefix(text: str) -> str:
@@ -171,28 +208,30 @@ def _like_prefix(text: str) -> str:
     return escaped + "%"
 
 
-def _filtered(viewer: Viewer, run_id: int, seizure_id: int, filters: GridFilters) -> Select[Any]:
-    """The run's media (id, kind and first path; once each) that pass ``filters``."""
-    sightings = select(
-        Sighting.media_id.label("media_id"), func.min(Sighting.path).label("path")
-    ).where(Sighting.ingest_run_id == run_id)
-    if filters.folder:
-        sightings = sightings.where(Sighting.path.like(_like_prefix(filters.folder), escape="\\"))
-    seen = sightings.group_by(Sighting.media_id).subquery("seen")
-    query = (
-        select(Media.id, Media.kind, seen.c.path)
-        .select_from(seen)
-        .join(Media, Media.id == seen.c.media_id)
-        .where(Media.kind.in_(KINDS))
-    )
+def _conditions(
+    viewer: Viewer, run_id: int, seizure_id: int, filters: GridFilters
+) -> list[ColumnElement[bool]]:
+    """What a media of the run (a row with ``Media``) must meet to pass ``filters``."""
+    conditions: list[ColumnElement[bool]] = []
     if filters.kind:
-        query = query.where(Media.kind == filters.kind)
+        conditions.append(Media.kind == filters.kind)
+    if filters.folder:
+        in_folder = (
+            exists()
+            .where(
+                Sighting.media_id == Media.id,
+                Sighting.ingest_run_id == run_id,
+                Sighting.path.like(_like_prefix(filters.folder), escape="\\"),
+            )
+            .correlate(Media)
+        )
+        conditions.append(in_folder)
     if not filters.show_not_pertinent:
         marked = select(TriageMark.media_id).where(
             TriageMark.seizure_id == seizure_id,
             TriageMark.verdict == TriageVerdict.NOT_PERTINENT.value,
         )
-        query = query.where(Media.id.not_in(marked))
+        conditions.append(Media.id.not_in(marked))
     if filters.category:
         in_category = _counted(
             select(Match.media_id)
@@ -204,10 +243,10 @@ def _filtered(viewer: Viewer, run_id: int, seizure_id: int, filters: GridFilters
             ),
             viewer,
         )
-        query = query.where(Media.id.in_(in_category))
+        conditions.append(Media.id.in_(in_category))
     if filters.has_match is not None:
         matched = _has_match(viewer)
-        query = query.where(matched if filters.has_match else ~matched)
+        conditions.append(matched if filters.has_match else ~matched)
     captured = []
     if filters.camera:
         captured.append(func.lower(MediaCapture.camera).contains(filters.camera.lower()))
@@ -216,8 +255,8 @@ def _filtered(viewer: Viewer, run_id: int, seizure_id: int, filters: GridFilters
     if filters.taken_to:
         captured.append(func.substr(MediaCapture.taken_at, 1, 10) <= filters.taken_to.isoformat())
     if captured:
-        query = query.where(Media.id.in_(select(MediaCapture.media_id).where(*captured)))
-    return query
+        conditions.append(Media.id.in_(select(MediaCapture.media_id).where(*captured)))
+    return conditions
 
 
 def _ranks(viewer: Viewer, run_id: int, case_id: int) -> Any:
@@ -230,6 +269,45 @@ def _ranks(viewer: Viewer, run_id: int, case_id: int) -> Any:
     )
 
 
+def _ranked(
+    viewer: Viewer, run_id: int, seizure_id: int, case_id: int, filters: GridFilters
+) -> Any:
+    """Every picture and video of the run once, with its rank, whether it passes
+    ``filters``, and — the same on every row — how many pass and how many are in each
+    class: one pass over the run gives the page, its total and the headline."""
+    ranks = _ranks(viewer, run_id, case_id)
+    rank = func.coalesce(ranks.c.rank, PRECEDENCE.index("new"))
+    conditions = _conditions(viewer, run_id, seizure_id, filters)
+    passes = case((and_(*conditions), 1), else_=0) if conditions else literal(1)
+    in_class = [
+        func.sum(case((rank == position, 1), else_=0)).over().label(name)
+        for position, name in enumerate(PRECEDENCE)
+    ]
+    return (
+        select(
+            Media.id,
+            Media.kind,
+            rank.label("rank"),
+            passes.label("passes"),
+            func.sum(passes).over().label("total"),
+            *in_class,
+        )
+        .outerjoin(ranks, ranks.c.media_id == Media.id)
+        .where(Media.id.in_(_run_media(run_id)), Media.kind.in_(KINDS))
+        .subquery("ranked")
+    )
+
+
+def _first_paths(session: Session, run_id: int, media_ids: list[int]) -> dict[int, str]:
+    """The first path (in sort order) each of ``media_ids`` was seen at in the run."""
+    rows = session.execute(
+        select(Sighting.media_id, func.min(Sighting.path))
+        .where(Sighting.ingest_run_id == run_id, Sighting.media_id.in_(media_ids))
+        .group_by(Sighting.media_id)
+    )
+    return {media_id: path for media_id, path in rows}
+
+
 def triage_grid(
     session: Session,
     viewer: Viewer,
@@ -237,26 +315,29 @@ def triage_grid(
     filters: GridFilters,
     offset: int = 0,
     limit: int = PAGE_SIZE,
-) -> Listing[Tile]:
+) -> Grid:
     """One page of the run's grid: new first, then by class as :data:`GRID_ORDER`, each by
-    media id. NotVisibleError unless the viewer may see the run's seizure."""
+    media id; with how many pass the filters and the run's classes. NotVisibleError unless
+    the viewer may see the run's seizure."""
     seizure_id, case_id = _seizure_of(session, viewer, run_id)
-    ranks = _ranks(viewer, run_id, case_id)
-    rank = func.coalesce(ranks.c.rank, PRECEDENCE.index("new"))
+    ranked = _ranked(viewer, run_id, seizure_id, case_id, filters)
     order = case(
         {PRECEDENCE.index(name): position for position, name in enumerate(GRID_ORDER)},
-        value=rank,
+        value=ranked.c.rank,
     )
-    query = (
-        _filtered(viewer, run_id, seizure_id, filters)
-        .add_columns(rank.label("rank"))
-        .outerjoin(ranks, ranks.c.media_id == Media.id)
-        .order_by(order, Media.id)
+    rows = session.execute(
+        select(ranked)
+        .where(ranked.c.passes == 1)
+        .order_by(order, ranked.c.id)
         .offset(offset)
         .limit(limit)
-    )
-    rows = session.execute(query).all()
+    ).all()
+    # Past the end, or nothing passes: the counts alone.
+    head = rows[0] if rows else session.execute(select(ranked).limit(1)).first()
+    classes = {name: int(getattr(head, name) or 0) if head else 0 for name in GRID_ORDER}
+    total = int(head.total or 0) if head else 0
     ids = [row.id for row in rows]
+    paths = _first_paths(session, run_id, ids)
     matches = _matches_of(session, viewer, ids)
     marked = session.execute(
         select(TriageMark.media_id, TriageMark.verdict).where(
@@ -267,7 +348,7 @@ def triage_grid(
     tiles = [
         Tile(
             media_id=row.id,
-            path=row.path,
+            path=paths.get(row.id, ""),
             kind=row.kind,
             triage_class=PRECEDENCE[row.rank],
             matches=matches.get(row.id, (0, None))[0],
@@ -276,28 +357,7 @@ def triage_grid(
         )
         for row in rows
     ]
-    total = session.scalar(
-        select(func.count()).select_from(_filtered(viewer, run_id, seizure_id, filters).subquery())
-    )
-    return Listing(tiles, total or 0)
-
-
-def grid_classes(session: Session, viewer: Viewer, run_id: int) -> dict[str, int]:
-    """How many of the run's pictures and videos are in each class (the headline numbers
-    of the grid, marks and filters aside), in :data:`GRID_ORDER`."""
-    seizure_id, case_id = _seizure_of(session, viewer, run_id)
-    ranks = _ranks(viewer, run_id, case_id)
-    rank = func.coalesce(ranks.c.rank, PRECEDENCE.index("new"))
-    every = GridFilters(show_not_pertinent=True)
-    ranked = (
-        _filtered(viewer, run_id, seizure_id, every)
-        .add_columns(rank.label("rank"))
-        .outerjoin(ranks, ranks.c.media_id == Media.id)
-        .subquery()
-    )
-    found = session.execute(select(ranked.c.rank, func.count()).group_by(ranked.c.rank))
-    counts = {rank: count for rank, count in found}
-    return {name: counts.get(PRECEDENCE.index(name), 0) for name in GRID_ORDER}
+    return Grid(tiles, total, classes)
 
 
 def _seizure_of(session: Session, viewer: Viewer, run_id: int) -> tuple[int, int]:

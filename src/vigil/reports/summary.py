@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -42,10 +43,17 @@ def summarize_seizure(session: Session, viewer: Viewer, seizure_id: int) -> Seiz
     sightings, size = session.execute(
         select(func.count(Sighting.id), func.coalesce(func.sum(Sighting.size), 0)).where(in_seizure)
     ).one()
-    media_ids = select(Sighting.media_id).where(in_seizure).distinct().subquery()
-    seen = select(Media).join(media_ids, media_ids.c.media_id == Media.id).subquery()
-    by_kind = _counts(session, select(seen.c.kind, func.count()).group_by(seen.c.kind))
-    by_format = _counts(session, select(seen.c.format, func.count()).group_by(seen.c.format))
+    # Kinds and formats in one pass over the seizure's media (each a count of both).
+    by_kind: Counter[str] = Counter()
+    by_format: Counter[str] = Counter()
+    kinds_and_formats = session.execute(
+        select(Media.kind, Media.format, func.count())
+        .where(Media.id.in_(select(Sighting.media_id).where(in_seizure)))
+        .group_by(Media.kind, Media.format)
+    )
+    for kind, fmt, count in kinds_and_formats:
+        by_kind[kind] += count
+        by_format[fmt] += count
     errors_by_reason = _counts(
         session,
         select(IngestError.stage + ": " + IngestError.reason, func.count())

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from vigil.cases.series import list_series
 from vigil.cases.triage import MARKS_MAX, TriageMarkError, mark_media
 from vigil.reports import runs as ingest_runs
-from vigil.reports.grid import GRID_ORDER, PAGE_SIZE, grid_categories, grid_classes, triage_grid
+from vigil.reports.grid import GRID_ORDER, PAGE_SIZE, grid_categories, triage_grid
 from vigil.reports.triage import CLASS_LABELS
 from vigil.sharing.policy import Permission
 from vigil.store.models import TriageVerdict
@@ -74,7 +74,6 @@ def triage_page(
     offset = read_offset(request.query_params.get("offset"))
     with reading(request) as session:
         run = ingest_runs.run_detail(session, caller.viewer, run_id)
-        classes = grid_classes(session, caller.viewer, run_id)
         grid = triage_grid(session, caller.viewer, run_id, form.filters, offset, PAGE_SIZE)
         categories = grid_categories(session, caller.viewer, run_id)
         series = list_series(session, caller.viewer, SERIES_OFFERED, 0).items
@@ -86,10 +85,10 @@ def triage_page(
         "pages/triage/run.html",
         {
             "run": run,
-            "bars": chart_bars(classes),
+            "bars": chart_bars(grid.classes),
             "chart_height": _CHART_ROW * len(GRID_ORDER),
             "chart_label": _CHART_LABEL,
-            "tiles": grid.items,
+            "tiles": grid.tiles,
             "page": {"offset": offset, "limit": PAGE_SIZE, "total": grid.total},
             "pager_base": f"{base}?{query}" if query else base,
             "form": form,

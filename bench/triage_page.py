@@ -1,0 +1,276 @@
+"""The triage page of a 100,000-media seizure: one page of 200 tiles, and its 200 previews.
+
+Writes a synthetic store with the ORM's tables (no file is decoded): agency A's seizure of
+``--media`` media (5% videos) in 100 folders, a tenth of them known exactly to a bank of
+A's, a twentieth by near-duplicate (categories 1-3), a fifth with capture facts, and a
+hundredth also held in agency B's restricted seizure; then 200 encrypted previews (thumbnail
+and blurred) in the preview vault for the media of the grid's first page. A logged-in
+analyst of A then GETs, through the app in-process (FastAPI's TestClient):
+
+* the triage page (first page, no filter), ``--rounds`` times;
+* the page with filters (has match, a folder) and the last page of the grid;
+* the page followed by its 200 preview images, ``--rounds`` times.
+
+and the median and 95th percentile of each are printed (target: page + previews < 1 s).
+
+    .venv/bin/python bench/triage_page.py [--media 100000] [--rounds 20] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import re
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from vigil.banks.catalog import DEFAULT_CATEGORY_SCHEME
+from vigil.config import Settings, sqlite_url
+from vigil.demo.samples import load_sample_photo
+from vigil.previews.keys import load_key
+from vigil.previews.vault import PreviewVault
+from vigil.sharing.accounts import create_user
+from vigil.sharing.actor import Actor
+from vigil.sharing.agencies import create_agency
+from vigil.sharing.policy import resolve
+from vigil.store.db import Store
+from vigil.store.models import (
+    Agency,
+    AgencyKind,
+    Bank,
+    BankEntry,
+    IngestRun,
+    Match,
+    Media,
+    MediaCapture,
+    Role,
+    Sighting,
+    utcnow,
+)
+from vigil.store.repo import case_by_reference, seizure_by_name
+from vigil.web.app import create_app
+from vigil.web.auth import CSRF_HEADER, SESSION_COOKIE, start_session
+from vigil.web.config import WebConfig
+
+A = Actor("bench", "NCB-A")
+B = Actor("bench", "NCB-B")
+USER = "triage-bench"
+PASSWORD = "a long bench password, never used to log in"
+CHUNK = 10_000
+
+
+def _run(session: Session, actor: Actor, case: str, name: str) -> tuple[int, int]:
+    viewer = resolve(session, actor)
+    agency = session.get_one(Agency, viewer.agency_id)
+    seizure = seizure_by_name(session, case_by_reference(session, agency, case), name)
+    run = IngestRun(
+        seizure_id=seizure.id, root_path="/bench", status="completed", pdq_mode="fast", workers=1
+    )
+    session.add(run)
+    session.flush()
+    return seizure.id, run.id
+
+
+def _media(start: int, stop: int, rng: random.Random) -> list[dict[str, Any]]:
+    rows = []
+    for i in range(start, stop):
+        digest = f"{i:064x}"
+        video = i % 20 == 0
+        rows.append(
+            {
+                "id": i,
+                "sha256": digest,
+                "sha1": digest[:40],
+                "md5": digest[:32],
+                "size": 1000,
+                "kind": "video" if video else "image",
+                "format": "mp4" if video else "jpeg",
+                "mime": "video/mp4" if video else "image/jpeg",
+                "pdq": None if video else f"{rng.getrandbits(256):064x}",
+                "pdq_quality": None if video else 100,
+                "media_metadata": {},
+            }
+        )
+    return rows
+
+
+def _path(i: int) -> str:
+    return f"DCIM/{i % 100:03d}/IMG_{i:07d}.jpg"
+
+
+def _sightings(seizure: int, run: int, media: range, folder: Callable[[int], str]) -> Any:
+    return [
+        {
+            "media_id": m,
+            "seizure_id": seizure,
+            "ingest_run_id": run,
+            "path": folder(m),
+            "path_raw": folder(m).encode(),
+            "size": 1000,
+            "mtime": 0.0,
+        }
+        for m in media
+    ]
+
+
+def build(store: Store, n: int) -> int:
+    """The synthetic store; the id of the big seizure's run."""
+    rng = random.Random(12)
+    with store.session() as session:
+        fr = create_agency(session, A.agency, "Agency A", AgencyKind.NCB, "FR", "desk a")
+        create_agency(session, B.agency, "Agency B", AgencyKind.NCB, "DE", "desk b")
+        create_user(session, fr, USER, "Bench", [Role.ANALYST], PASSWORD)
+    with store.session() as session:
+        big, big_run = _run(session, A, "A-BIG", "phone")
+        hidden, hidden_run = _run(session, B, "B-SECRET", "laptop")
+        for start in range(1, n + 1, CHUNK):
+            stop = min(start + CHUNK, n + 1)
+            session.execute(insert(Media), _media(start, stop, rng))
+            session.execute(insert(Sighting), _sightings(big, big_run, range(start, stop), _path))
+        held = range(1, n + 1, 100)
+        session.execute(
+            insert(Sighting), _sightings(hidden, hidden_run, held, lambda m: f"b/{m}.jpg")
+        )
+        bank = Bank(
+            name="A-BANK",
+            agency_id=resolve(session, A).agency_id,
+            dissemination="owner",
+            category_scheme=DEFAULT_CATEGORY_SCHEME,
+        )
+        session.add(bank)
+        session.flush()
+        exact = list(range(3, n + 1, 10))
+        near = list(range(7, n + 1, 20))
+        known = exact + near
+        session.execute(
+            insert(BankEntry),
+            [
+                {"id": k + 1, "bank_id": bank.id, "md5": f"{m:032x}", "category": str(1 + m % 3)}
+                for k, m in enumerate(known)
+            ],
+        )
+        session.execute(
+            insert(Match),
+            [
+                {
+                    "media_id": m,
+                    "target_key": f"bank_entry:{k + 1}",
+                    "bank_entry_id": k + 1,
+                    "signal": "md5" if k < len(exact) else "pdq",
+                    "distance": 0 if k < len(exact) else 14,
+                }
+                for k, m in enumerate(known)
+            ],
+        )
+        session.execute(
+            insert(MediaCapture),
+            [
+                {
+                    "media_id": m,
+                    "camera": f"Acme|Snap {m % 7}|SN-{m % 50}",
+                    "taken_at": f"2025-{1 + m % 12:02d}-{1 + m % 28:02d}T12:00:00",
+                }
+                for m in range(2, n + 1, 5)
+            ],
+        )
+        return big_run
+
+
+def store_previews(data_dir: Path, sha256s: list[str]) -> None:
+    """A thumbnail and a blurred preview of a sample photograph for each media."""
+    from vigil.previews.make import blurred
+
+    picture = load_sample_photo("coffee")
+    picture.thumbnail((256, 256))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=85)
+    clear = buffer.getvalue()
+    blur = blurred(clear)
+    vault = PreviewVault(data_dir, load_key(data_dir))
+    for digest in sha256s:
+        vault.put(digest, "thumb", clear)
+        vault.put(digest, "blur", blur)
+
+
+def _timed(call: Callable[[], Any], rounds: int) -> tuple[float, float]:
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return statistics.median(times), p95
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--media", type=int, default=100_000, help="Media in the seizure.")
+    parser.add_argument("--rounds", type=int, default=20, help="Timed requests of each kind.")
+    parser.add_argument("--database-url", help="Database (default: a new SQLite file).")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        store = Store(Settings(data, args.database_url or sqlite_url(data)))
+        started = time.perf_counter()
+        run_id = build(store, args.media)
+        print(f"built {args.media:,} media in {time.perf_counter() - started:.1f} s")
+        client = TestClient(create_app(store, WebConfig()), base_url="https://testserver")
+        with store.session() as session:
+            from vigil.sharing.accounts import find_user
+
+            secret, row = start_session(
+                session, find_user(session, USER), "127.0.0.1", utcnow(), WebConfig()
+            )
+            client.cookies.set(SESSION_COOKIE, secret)
+            client.headers[CSRF_HEADER] = row.csrf_token
+        url = f"/runs/{run_id}"
+        first = client.get(url)
+        first.raise_for_status()
+        ids = [
+            int(i) for i in re.findall(r'<li class="tile[^"]*"[^>]*data-media="(\d+)"', first.text)
+        ]
+        print(f"page: {len(ids)} tiles, {len(first.text) // 1024} KiB")
+        store_previews(data, [f"{i:064x}" for i in ids])
+        preview = client.get(f"/media/{ids[0]}/preview")
+        previews_served = preview.status_code == 200 and preview.headers.get(
+            "content-type", ""
+        ).startswith("image/")
+
+        def page(query: str = "") -> None:
+            client.get(f"{url}{query}").raise_for_status()
+
+        def page_and_previews() -> None:
+            page()
+            for media_id in ids:
+                client.get(f"/media/{media_id}/preview").raise_for_status()
+
+        last = (args.media // 200) * 200
+        cases: list[tuple[str, Callable[[], None]]] = [
+            ("page (200 tiles, new first)", page),
+            ("page, has match + folder filter", lambda: page("?has_match=yes&folder=DCIM/042/")),
+            ("page, camera + date filter", lambda: page("?camera=snap 3&taken_from=2025-03-01")),
+            (f"last page (offset {last:,})", lambda: page(f"?offset={last}")),
+        ]
+        if previews_served:
+            cases.append(("page + its 200 previews", page_and_previews))
+        else:
+            print(f"GET /media/N/preview answered {preview.status_code}: previews not timed")
+        print(f"{'request':<36}{'median':>10}{'p95':>10}")
+        for label, call in cases:
+            median, p95 = _timed(call, args.rounds)
+            print(f"{label:<36}{median * 1000:>8.0f} ms{p95 * 1000:>7.0f} ms")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
