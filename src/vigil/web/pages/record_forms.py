@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -32,6 +32,7 @@ from vigil.web.pages.record_links import RecordLink, record_link
 from vigil.web.pages.render import render
 from vigil.web.routes.params import MAX_ID
 from vigil.web.routes.refusals import refused
+from vigil.web.rules import allow
 
 #: Previews of a record's media shown at once.
 MEDIA_PAGE = 60
@@ -42,6 +43,11 @@ MEDIA_TEXT_MAX = 700_000
 
 Choice = TypeVar("Choice", bound=StrEnum)
 
+#: The caller of a listing page: a browser session that may read.
+Reader = Annotated[Principal, allow(Permission.READ, scopes=())]
+#: The caller of a new record's form and its post: a browser session that may write.
+Writer = Annotated[Principal, allow(Permission.WRITE, scopes=())]
+
 #: The records a form may name (:func:`picked`).
 PICKABLE = (
     RecordType.SERIES,
@@ -49,7 +55,6 @@ PICKABLE = (
     RecordType.OFFENDER,
     RecordType.LOCATION,
     RecordType.CASE,
-    RecordType.MISSING_REPORT,
 )
 
 

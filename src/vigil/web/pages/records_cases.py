@@ -23,7 +23,7 @@ from vigil.web.auth import Principal
 from vigil.web.deps import reading, writing
 from vigil.web.errors import PageRequest, page_request
 from vigil.web.pages import record_forms as forms
-from vigil.web.pages.record_forms import ActionForm, Input, Refusal
+from vigil.web.pages.record_forms import ActionForm, Input, Reader, Refusal
 from vigil.web.pages.records_list import Filter, Row, listing_page
 from vigil.web.pages.render import render
 from vigil.web.routes.params import RecordId
@@ -32,7 +32,6 @@ from vigil.web.rules import PathRecord, allow
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 _CASE = {"case_id": PathRecord.CASE}
-Reader = Annotated[Principal, allow(Permission.READ, scopes=())]
 CaseReader = Annotated[Principal, allow(Permission.READ, scopes=(), records=_CASE)]
 CaseWriter = Annotated[Principal, allow(Permission.WRITE, scopes=(), records=_CASE)]
 

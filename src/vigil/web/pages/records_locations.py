@@ -20,7 +20,7 @@ from vigil.web.auth import Principal
 from vigil.web.deps import reading
 from vigil.web.errors import PageRequest, page_request
 from vigil.web.pages import record_forms as forms
-from vigil.web.pages.record_forms import ActionForm, Input, Refusal
+from vigil.web.pages.record_forms import ActionForm, Input, Reader, Refusal, Writer
 from vigil.web.pages.records_list import Filter, Paged, Row, listing_page
 from vigil.web.pages.render import render
 from vigil.web.routes.params import MAX_ID, RecordId
@@ -29,9 +29,7 @@ from vigil.web.rules import PathRecord, allow
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 _LOCATION = {"location_id": PathRecord.LOCATION}
-Reader = Annotated[Principal, allow(Permission.READ, scopes=())]
 LocationReader = Annotated[Principal, allow(Permission.READ, scopes=(), records=_LOCATION)]
-Writer = Annotated[Principal, allow(Permission.WRITE, scopes=())]
 LocationWriter = Annotated[Principal, allow(Permission.WRITE, scopes=(), records=_LOCATION)]
 Coordinate = Annotated[float | None, Form()]
 

@@ -20,7 +20,7 @@ from vigil.web.auth import Principal
 from vigil.web.deps import reading
 from vigil.web.errors import PageRequest, page_request
 from vigil.web.pages import record_forms as forms
-from vigil.web.pages.record_forms import ActionForm, Input, Refusal
+from vigil.web.pages.record_forms import ActionForm, Input, Reader, Refusal, Writer
 from vigil.web.pages.records_list import Filter, Row, listing_page
 from vigil.web.pages.render import render
 from vigil.web.routes.params import RecordId
@@ -29,9 +29,7 @@ from vigil.web.rules import PathRecord, allow
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 _REPORT = {"report_id": PathRecord.MISSING_REPORT}
-Reader = Annotated[Principal, allow(Permission.READ, scopes=())]
 ReportReader = Annotated[Principal, allow(Permission.READ, scopes=(), records=_REPORT)]
-Writer = Annotated[Principal, allow(Permission.WRITE, scopes=())]
 ReportWriter = Annotated[Principal, allow(Permission.WRITE, scopes=(), records=_REPORT)]
 #: How reference media are added (the page cannot take a folder of the child's photos).
 ADD_MEDIA = "vigil missing add-media {reference} FOLDER"

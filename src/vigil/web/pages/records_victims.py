@@ -21,7 +21,7 @@ from vigil.web.auth import Principal
 from vigil.web.deps import reading
 from vigil.web.errors import PageRequest, page_request
 from vigil.web.pages import record_forms as forms
-from vigil.web.pages.record_forms import ActionForm, Input, Refusal
+from vigil.web.pages.record_forms import ActionForm, Input, Reader, Refusal, Writer
 from vigil.web.pages.records_list import Filter, Row, listing_page
 from vigil.web.pages.render import render
 from vigil.web.routes.params import RecordId
@@ -30,9 +30,7 @@ from vigil.web.rules import PathRecord, allow
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 _VICTIM = {"victim_id": PathRecord.VICTIM}
-Reader = Annotated[Principal, allow(Permission.READ, scopes=())]
 VictimReader = Annotated[Principal, allow(Permission.READ, scopes=(), records=_VICTIM)]
-Writer = Annotated[Principal, allow(Permission.WRITE, scopes=())]
 VictimWriter = Annotated[Principal, allow(Permission.WRITE, scopes=(), records=_VICTIM)]
 Day = Annotated[date | None, Form()]
 
