@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,13 @@ from vigil.banks.catalog import create_bank
 from vigil.ingest.pipeline import IngestRequest, ingest
 from vigil.previews import making
 from vigil.previews.making import make_previews, vault_of
-from vigil.previews.queue import Urgency, failed_previews, preview_counts, preview_queue
+from vigil.previews.queue import (
+    PreviewTask,
+    Urgency,
+    failed_previews,
+    preview_counts,
+    preview_queue,
+)
 from vigil.previews.vault import PreviewVault
 from vigil.sharing.actor import Actor
 from vigil.sharing.agencies import create_agency
@@ -124,7 +131,7 @@ def test_an_interrupted_pass_resumes_with_what_it_had_not_made(
     real = making.make_one
     calls: list[int] = []
 
-    def interrupted_at_the_third(task: making.PreviewTask) -> making.Made:
+    def interrupted_at_the_third(task: PreviewTask) -> making.Made:
         calls.append(task.media_id)
         if len(calls) == 3:
             raise KeyboardInterrupt
@@ -188,12 +195,24 @@ def test_the_vault_holds_encrypted_clear_and_blurred_previews(store: Store, tmp_
         assert (shown.format, shown.mode, shown.size) == ("JPEG", "L", (256, 192))
 
 
-def test_several_workers_make_the_same_previews(store: Store, tmp_path: Path) -> None:
+def test_several_workers_make_the_same_previews(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seizure_id, media = _seizure(store, tmp_path)
     folder = tmp_path / "phone"
-    for seed in range(20):  # enough files for the pool to be used
+    for seed in range(20):
         make_jpeg(folder / f"more-{seed:02}.jpg", size=(200, 150), seed=100 + seed)
+    monkeypatch.setattr(making, "_POOL_FROM", 8)  # a pool even for this small seizure
+    pooled: list[int] = []
+    real = making._pooled
+
+    def spied(tasks: Sequence[PreviewTask], workers: int) -> Iterator[making.Made]:
+        pooled.append(workers)
+        return real(tasks, workers)
+
+    monkeypatch.setattr(making, "_pooled", spied)
     ingest(store, IngestRequest(root=folder, case_reference="OP-1", workers=1, actor=ACTOR))
     outcome = make_previews(store, seizure_id, workers=2)
     assert (outcome.made, outcome.failed, outcome.total) == (24, 0, 24)
+    assert pooled == [2]
     assert media["new.jpg"] in _made(store)

@@ -39,9 +39,10 @@ PassProgress = Callable[[int, int], None]
 #: The longest error kept on a failed preview's row (the column's size).
 ERROR_LENGTH = 500
 _BATCH = 50
-# Below this many files a pool costs more (each spawned process imports the decoders) than
-# it saves.
-_POOL_FROM = 16
+# Below this many files a pool costs more than it saves: starting its processes (each imports
+# the decoders and the store) took 3-5 s on the benchmark machine, while one process makes a
+# 1024x768 picture's previews in about 16 ms (bench/README.md, "Previews").
+_POOL_FROM = 256
 _FLUSH_SECONDS = 1.0
 
 
