@@ -60,3 +60,22 @@ def test_a_triage_pass_by_keyboard(site: Site, visit: Callable[[str, str], Page]
     )
     assert not_pertinent not in shown  # hidden from the grid from now on
     assert third in shown
+
+
+def test_enter_opens_the_match_of_the_current_file(
+    site: Site, visit: Callable[[str, str], Page]
+) -> None:
+    page = visit(ANALYST_A, f"/runs/{site.run_id}")
+    matched = page.locator("#triage-grid .tile[data-open^='/matches/']").first
+    target = matched.get_attribute("data-open")
+    assert target is not None
+    matched.focus()
+
+    page.keyboard.press("Enter")
+    page.wait_for_url(site.at(target))
+
+    assert (
+        page.get_by_role("heading", level=1)
+        .inner_text()
+        .startswith(f"Match {target.rsplit('/', 1)[1]}:")
+    )
