@@ -200,9 +200,9 @@ class ActionForm:
     button: str
 
 
-def values(kind: type[StrEnum], blank: bool = False) -> tuple[str, ...]:
-    """The choices of a select: the members of ``kind`` (after a blank one when ``blank``)."""
-    return (("",) if blank else ()) + tuple(member.value for member in kind)
+def values(kind: type[StrEnum]) -> tuple[str, ...]:
+    """The choices of a select: the members of ``kind``."""
+    return tuple(member.value for member in kind)
 
 
 def level_inputs(default: Level = Level.OWNER) -> tuple[Input, ...]:
@@ -293,8 +293,6 @@ class RecordPanel:
     """What every record's page shows besides its own facts: its history, who may see it,
     whether the caller may change it, and the way to refer it."""
 
-    kind: RecordType
-    record_id: int
     history: list[HistoryRow]
     sharing: Sharing
     #: The caller's agency owns the record and the caller may write: its forms are shown.
@@ -314,8 +312,6 @@ def record_panel(
         else None
     )
     return RecordPanel(
-        kind=kind,
-        record_id=record_id,
         history=history_rows(history_of(session, viewer, kind, record_id)),
         sharing=sharing_of(session, viewer, kind, record_id),
         changeable=viewer.can(Permission.WRITE) and owns(viewer, owner_agency_id),
