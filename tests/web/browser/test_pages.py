@@ -115,16 +115,19 @@ def test_main_page_is_accessible_and_captured(
 
 
 def test_axe_reports_what_it_should(as_user: Callable[[str], BrowserContext]) -> None:
-    """The check above would see a violation: an unlabelled field and an image without text."""
+    """The check above would see a violation: an unlabelled field, an image without text, and
+    a key letter white on white (which axe alone leaves "incomplete")."""
     page = as_user(ANALYST_A).new_page()
     try:
         page.set_content(
             '<html lang="en"><head><title>t</title></head><body><main><h1>t</h1>'
             '<input id="x"><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
-            "</main></body></html>"
+            '<p><button style="color: #fff; background: #234">Go <kbd style="background: #fff">'
+            "g</kbd></button></p></main></body></html>"
         )
         found = blocking_violations(page)
     finally:
         page.close()
     assert "label" in found
     assert "image-alt" in found
+    assert "color-contrast" in found
