@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from playwright.sync_api import APIResponse, BrowserContext, Page, Request, Response, Route
 
@@ -23,6 +24,16 @@ def load_all(page: Page, url: str) -> None:
     page.goto(url)
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     page.wait_for_load_state("networkidle")
+
+
+def todays_reveals(page: Page) -> int:
+    """The previews revealed today (UTC) as the exposure page shows them (0 when no row)."""
+    today = page.locator(
+        f"#my-exposure tr:has(time[datetime='{datetime.now(UTC).date().isoformat()}'])"
+    )
+    if today.count() == 0:
+        return 0
+    return int(today.locator("td").nth(1).inner_text())
 
 
 def test_pages_load_only_blurred_greyscale_previews(
@@ -74,6 +85,8 @@ def test_pages_load_only_blurred_greyscale_previews(
 def test_a_reveal_fetches_the_clear_preview_and_is_audited(
     site: Site, visit: Callable[[str, str], Page]
 ) -> None:
+    exposure = visit(ANALYST_A, "/me/exposure")
+    reveals_before = todays_reveals(exposure)
     page = visit(ANALYST_A, f"/runs/{site.run_id}")
     tiles = page.locator("#triage-grid .tile")
     shown = [int(str(m)) for m in tiles.evaluate_all("ts => ts.map(t => t.dataset.media)")]
@@ -107,6 +120,9 @@ def test_a_reveal_fetches_the_clear_preview_and_is_audited(
     assert body == clear
     assert colour_spread(body) > COLOURFUL
     assert len(answers) == 1
+
+    exposure.reload()
+    assert todays_reveals(exposure) == reveals_before + 1  # counted in the user's exposure
 
     audit = visit(AUDITOR_A, "/admin/audit")
     action = audit.get_by_label("Action")
