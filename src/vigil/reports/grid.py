@@ -27,7 +27,6 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    or_,
     select,
     union_all,
 )
@@ -190,17 +189,14 @@ def _evidence(viewer: Viewer, run_id: int, case_id: int) -> Any:
     return union_all(banked, same_file, *linked).subquery("evidence")
 
 
-def _has_match(viewer: Viewer) -> ColumnElement[bool]:
-    """True where the grid's media has a match the viewer may see (either side)."""
-    forward = (
-        exists().where(Match.media_id == Media.id, match_target_condition(viewer)).correlate(Media)
+def _matched(viewer: Viewer, run_id: int) -> Any:
+    """The run's media with a match the viewer may see (either side), as one set."""
+    own = _run_media(run_id)
+    forward = select(Match.media_id).where(Match.media_id.in_(own), match_target_condition(viewer))
+    backward = select(Match.other_media_id).where(
+        Match.other_media_id.in_(own), media_condition(viewer, Match.media_id)
     )
-    backward = (
-        exists()
-        .where(Match.other_media_id == Media.id, media_condition(viewer, Match.media_id))
-        .correlate(Media)
-    )
-    return or_(forward, backward)
+    return forward.union(backward)
 
 
 def _like_prefix(text: str) -> str:
@@ -245,7 +241,7 @@ def _conditions(
         )
         conditions.append(Media.id.in_(in_category))
     if filters.has_match is not None:
-        matched = _has_match(viewer)
+        matched = Media.id.in_(_matched(viewer, run_id))
         conditions.append(matched if filters.has_match else ~matched)
     captured = []
     if filters.camera:
@@ -279,23 +275,27 @@ def _ranked(
     rank = func.coalesce(ranks.c.rank, PRECEDENCE.index("new"))
     conditions = _conditions(viewer, run_id, seizure_id, filters)
     passes = case((and_(*conditions), 1), else_=0) if conditions else literal(1)
-    in_class = [
-        func.sum(case((rank == position, 1), else_=0)).over().label(name)
-        for position, name in enumerate(PRECEDENCE)
-    ]
-    return (
-        select(
-            Media.id,
-            Media.kind,
-            rank.label("rank"),
-            passes.label("passes"),
-            func.sum(passes).over().label("total"),
-            *in_class,
-        )
+    # Rank and filters worked out once per media (materialized: folded into the sums
+    # below, the filters would be evaluated twice), then summed over the run.
+    base = (
+        select(Media.id, Media.kind, rank.label("rank"), passes.label("passes"))
         .outerjoin(ranks, ranks.c.media_id == Media.id)
         .where(Media.id.in_(_run_media(run_id)), Media.kind.in_(KINDS))
-        .subquery("ranked")
+        .cte("base")
+        .prefix_with("MATERIALIZED")
     )
+    in_class = [
+        func.sum(case((base.c.rank == position, 1), else_=0)).over().label(name)
+        for position, name in enumerate(PRECEDENCE)
+    ]
+    return select(
+        base.c.id,
+        base.c.kind,
+        base.c.rank,
+        base.c.passes,
+        func.sum(base.c.passes).over().label("total"),
+        *in_class,
+    ).subquery("ranked")
 
 
 def _first_paths(session: Session, run_id: int, media_ids: list[int]) -> dict[int, str]:
