@@ -59,7 +59,7 @@ def test_a_series_page_shows_facts_blurred_media_links_and_history(network: Netw
     assert linked.status_code == 303
     page = analyst.get(f"/series/{series_id}")
     assert page.status_code == 200
-    assert '<dl class="facts">' in page.text
+    assert '<dl class="facts records-facts">' in page.text
     assert network.own.texts[5] in page.text
     assert f'src="/media/{media_id}/preview"' in page.text
     sources = re.findall(r'<img[^>]* src="([^"]+)"', page.text)
@@ -85,19 +85,24 @@ def test_edit_moves_forward_and_a_step_back_shows_the_domain_refusal(network: Ne
     analyst = browser(network)
     series_id = network.own.series_id
     done = analyst.post(
-        f"/series/{series_id}/edit", {"description": "seen abroad", "status": "victim_identified"}
+        f"/series/{series_id}/edit",
+        # A browser sends a textarea's line breaks as CR LF.
+        {"description": "seen abroad\r\nin 2025", "status": "victim_identified"},
     )
     assert done.status_code == 303
     with as_fr(network) as (session, viewer):
         shown = domain.series_shown(session, viewer, series_id)
         assert shown.status is SeriesStatus.VICTIM_IDENTIFIED
-        assert shown.description == "seen abroad"
+        assert shown.description == "seen abroad\nin 2025"
         actions = [c.action for c in history_of(session, viewer, RecordType.SERIES, series_id)]
         assert actions == ["description", "status"]
     back = analyst.post(f"/series/{series_id}/edit", {"status": "unidentified"})
     assert back.status_code == 409
     assert "a status never goes back" in back.text
     assert 'id="edit-error"' in back.text
+    # A description of two lines is shown and edited as two lines, not as an escape.
+    assert "<dd>seen abroad&#10;in 2025</dd>" in back.text
+    assert ">seen abroad&#10;in 2025</textarea>" in back.text
 
 
 def test_media_lines_are_all_or_nothing_and_the_bad_line_is_named(network: Network) -> None:
@@ -107,6 +112,7 @@ def test_media_lines_are_all_or_nothing_and_the_bad_line_is_named(network: Netwo
     refused = analyst.post(f"/series/{series_id}/media", {"media": f"{media_id}\nnot-a-hash"})
     assert refused.status_code == 422
     assert "media, line 2: media: &#39;not-a-hash&#39; is neither" in refused.text
+    assert f"{media_id}&#10;not-a-hash</textarea>" in refused.text  # kept, to be corrected
     hidden = make_media(network.store, network.restricted.seizure_id)
     refused = analyst.post(f"/series/{series_id}/media", {"media": f"{media_id}\n{hidden}"})
     assert f"media, line 2: no media with id {hidden}" in refused.text

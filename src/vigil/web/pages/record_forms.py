@@ -8,7 +8,7 @@ change.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
@@ -66,21 +66,28 @@ class Refusal:
     form: str
     message: str
     status: int
+    #: What was typed into the form, shown in it again to be corrected.
+    typed: Mapping[str, str] = field(default_factory=dict)
 
 
-def attempt(request: Request, form: str, change: Callable[[Session], object]) -> Refusal | None:
+def attempt(
+    request: Request,
+    form: str,
+    change: Callable[[Session], object],
+    typed: Mapping[str, str] | None = None,
+) -> Refusal | None:
     """Make ``change`` in one transaction; the refusal of bad input or a step the workflow
-    does not allow, None when it was made. A hidden record (404) or a change that is not
-    the caller's to make (403) is raised on, and answered as such."""
+    does not allow (with what was ``typed``), None when it was made. A hidden record (404)
+    or a change that is not the caller's to make (403) is raised on, and answered as such."""
     try:
         with writing(request) as session:
             change(session)
     except WorkflowError as exc:
-        return Refusal(form, str(exc), 409)
+        return Refusal(form, str(exc), 409, typed or {})
     except (IdentificationError, DisseminationError, NotVisibleError) as exc:
         # A record named in the form that the caller may not see is bad input here; the
         # page's own record, when hidden, is refused again (404) by the page shown next.
-        return Refusal(form, str(exc), 422)
+        return Refusal(form, str(exc), 422, typed or {})
     return None
 
 
@@ -153,6 +160,12 @@ def picked(session: Session, viewer: Viewer, kind: RecordType, text: str) -> int
             raise IdentificationError(f"case: {exc}") from None
     found: Any = names.find_named(session, viewer, kind, wanted)
     return int(found.id)
+
+
+def lines(text: str) -> str:
+    """Text from a textarea with its line breaks as the domain keeps them: browsers send
+    them as CR LF, and a CR is a control character the domain refuses."""
+    return text.replace("\r\n", "\n")
 
 
 def agency_codes(text: str) -> list[str]:

@@ -141,8 +141,9 @@ def _change(
     case_id: int,
     form: str,
     change: Callable[[Session], object],
+    typed: dict[str, str] | None = None,
 ) -> Response:
-    refusal = forms.attempt(request, form, change)
+    refusal = forms.attempt(request, form, change, typed)
     if refusal is not None:
         return case_page(request, caller, case_id, refusal)
     return forms.back_to(f"/cases/{case_id}")
@@ -195,6 +196,7 @@ def tie_series(
             RecordType.CASE,
             case_id,
         ),
+        {"series": series},
     )
 
 

@@ -121,7 +121,7 @@ def create_location(
             domain.create_location(
                 session,
                 caller.viewer,
-                description,
+                forms.lines(description),
                 kind,
                 country=country or None,
                 lat=lat,
@@ -222,8 +222,9 @@ def _change(
     location_id: int,
     form: str,
     change: Callable[[Session], object],
+    typed: dict[str, str] | None = None,
 ) -> Response:
-    refusal = forms.attempt(request, form, change)
+    refusal = forms.attempt(request, form, change, typed)
     if refusal is not None:
         return location_page(request, caller, location_id, refusal=refusal)
     return forms.back_to(f"/locations/{location_id}")
@@ -251,7 +252,7 @@ def edit_location(
             session,
             caller.viewer,
             location_id,
-            description=description,
+            description=None if description is None else forms.lines(description),
             kind=kind,
             country=country,
             position=(lat, lon),
@@ -277,6 +278,7 @@ def tie_media(
         lambda session: domain.link_media(
             session, viewer, location_id, forms.media_ids(session, viewer, media)
         ),
+        {"media": media},
     )
 
 

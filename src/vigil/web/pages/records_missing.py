@@ -137,7 +137,7 @@ def create_report(
                 missing_since=missing_since or "",
                 sex=sex,
                 birth_year=birth_year,
-                last_seen_place=last_seen_place or None,
+                last_seen_place=forms.lines(last_seen_place) or None,
                 level=level,
                 agencies=forms.agency_codes(agencies),
             ).id
@@ -257,7 +257,7 @@ def edit_report(
             sex=sex,
             birth_year=birth_year,
             missing_since=missing_since,
-            last_seen_place=last_seen_place,
+            last_seen_place=forms.lines(last_seen_place),
         ),
     )
 

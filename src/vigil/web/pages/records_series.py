@@ -105,7 +105,7 @@ def create_series(
                 session,
                 caller.viewer,
                 name,
-                description=description or None,
+                description=forms.lines(description) or None,
                 level=level,
                 agencies=forms.agency_codes(agencies),
             ).id
@@ -236,7 +236,11 @@ def edit_series(
         request,
         "edit",
         lambda session: domain.update_series(
-            session, caller.viewer, series_id, description=description or None, status=status
+            session,
+            caller.viewer,
+            series_id,
+            description=forms.lines(description) or None,
+            status=status,
         ),
     )
     return _after(request, caller, series_id, refusal)
@@ -258,6 +262,7 @@ def assign_media(
         lambda session: links.assign_media(
             session, viewer, series_id, forms.media_ids(session, viewer, media)
         ),
+        {"media": media},
     )
     return _after(request, caller, series_id, refusal)
 
@@ -298,6 +303,7 @@ def link_record(
         lambda session: links.link_record(
             session, viewer, series_id, kind, forms.picked(session, viewer, kind, record)
         ),
+        {"kind": kind.value, "record": record},
     )
     return _after(request, caller, series_id, refusal)
 
