@@ -109,7 +109,7 @@ def test_media_lines_are_all_or_nothing_and_the_bad_line_is_named(network: Netwo
     analyst = browser(network)
     series_id = network.own.series_id
     media_id = make_media(network.store, network.own.seizure_id)
-    refused = analyst.post(f"/series/{series_id}/media", {"media": f"{media_id}\nnot-a-hash"})
+    refused = analyst.post(f"/series/{series_id}/media", {"media": f"{media_id}\r\nnot-a-hash"})
     assert refused.status_code == 422
     assert "media, line 2: media: &#39;not-a-hash&#39; is neither" in refused.text
     assert f"{media_id}&#10;not-a-hash</textarea>" in refused.text  # kept, to be corrected
