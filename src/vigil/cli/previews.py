@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import TracebackType
 from typing import Annotated
@@ -105,8 +106,14 @@ def run_pass(
 def make(
     seizure: SeizureRef,
     workers: Annotated[
-        int, typer.Option("--workers", envvar="VIGIL_WORKERS", min=1, help="Decoding processes.")
-    ] = 1,
+        int,
+        typer.Option(
+            "--workers",
+            envvar="VIGIL_WORKERS",
+            min=1,
+            help="Decoding processes (one for fewer than 256 media).",
+        ),
+    ] = os.cpu_count() or 1,
     agency: AgencyCode = DEFAULT_AGENCY_CODE,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
