@@ -76,9 +76,10 @@ def test_runs_link_to_their_triage_page_and_running_ones_are_marked(network: Net
         session.flush()
         running_id = running.id
     text = browser(network).get("/").text
-    rows = re.findall(r'<tr data-run="(\d+)" data-status="(\w+)">', text)
+    assert f'<tr data-run="{running_id}" data-status="running" data-live>' in text
+    rows = re.findall(r'<tr data-run="(\d+)" data-status="(\w+)"', text)
     assert (str(running_id), "running") in rows
-    assert (str(network.own.run_id), "completed") in rows
+    assert f'<tr data-run="{network.own.run_id}" data-status="completed">' in text
     assert (str(network.shared.run_id), "completed") in rows
     assert str(network.restricted.run_id) not in [run for run, _ in rows]
     assert f'href="/runs/{network.own.run_id}"' in text
