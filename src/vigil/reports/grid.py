@@ -1,16 +1,11 @@
 """The triage grid of an ingest run: its media that need eyes, new first, one page at a time.
 
-Each media of the run is put in the triage report's class (:mod:`vigil.reports.triage`),
-with the report's precedence — known exactly, known by near-duplicate, seen in other cases,
-held by another agency, new — but computed in SQL for the whole run at once, so that a page
-of a 100,000-media seizure is one query (plus one for the page's match counts) and never
-loads the run into Python. The grid then shows the classes in the order the work needs
-them: new first, known exactly last.
-
-Two simplifications against the report: a media is "held by another agency" when the same
-file is in a seizure, or its match in a bank, the viewer may not see (the report also
-follows media-to-media links into hidden seizures); and the filters on camera and capture
-date read the capture facts (``MediaCapture``: pictures with a body serial or a position).
+Each media of the run is in the triage report's class (:mod:`vigil.reports.grid_classes`);
+the grid shows the classes in the order the work needs them — new first, known exactly
+last — and one statement gives a page, how many pass the filters and the run's classes, so
+that a page of a 100,000-media seizure never loads the run into Python. The filters on
+camera and capture date read the capture facts (``MediaCapture``: pictures with a body
+serial or a position).
 """
 
 from __future__ import annotations
@@ -21,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     and_,
     case,
     exists,
@@ -32,9 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from vigil.matching.links import verdict_column, with_reviews
-from vigil.matching.review import COUNTED
-from vigil.reports.triage import CLASS_LABELS, EXACT
+from vigil.reports.grid_classes import PRECEDENCE, class_ranks, counted, run_media
+from vigil.reports.triage import CLASS_LABELS
 from vigil.sharing.policy import (
     NotVisibleError,
     Viewer,
@@ -42,7 +35,6 @@ from vigil.sharing.policy import (
     media_condition,
     seizure_condition,
     visible_bank_ids,
-    visible_seizure_ids,
 )
 from vigil.store.models import (
     BankEntry,
@@ -56,8 +48,6 @@ from vigil.store.models import (
     TriageVerdict,
 )
 
-#: The report's classes by precedence: a media is in the first that applies (its rank).
-PRECEDENCE = ("known_exact", "known_near", "other_cases", "held_elsewhere", "new")
 #: The order the grid shows them in: what needs eyes first.
 GRID_ORDER = ("new", "known_near", "other_cases", "held_elsewhere", "known_exact")
 KINDS = ("image", "video")
@@ -112,86 +102,9 @@ class Tile:
         return CLASS_LABELS[self.triage_class]
 
 
-def _run_media(run_id: int) -> Select[Any]:
-    return select(Sighting.media_id).where(Sighting.ingest_run_id == run_id).correlate(None)
-
-
-def _counted(query: Any, viewer: Viewer) -> Any:
-    """``query`` over Match kept to the matches the viewer's agency did not reject."""
-    return with_reviews(query, viewer.agency_id).where(verdict_column().in_(COUNTED))
-
-
-def _evidence(viewer: Viewer, run_id: int, case_id: int) -> Any:
-    """(media_id, rank) rows: each reason a media of the run is in a class, rank by
-    :data:`PRECEDENCE` (NULL: no reason)."""
-    own = _run_media(run_id)
-    visible_banks = visible_bank_ids(viewer)
-    # A bank entry the viewer sees, matched and not rejected: known exactly or nearly; an
-    # entry of a hidden bank: held by another agency, whatever the verdict.
-    banked = with_reviews(
-        select(
-            Match.media_id.label("media_id"),
-            case(
-                (BankEntry.bank_id.not_in(visible_banks), 3),
-                (verdict_column().not_in(COUNTED), None),
-                (Match.signal.in_(sorted(EXACT)), 0),
-                else_=1,
-            ).label("rank"),
-        )
-        .join(BankEntry, Match.bank_entry_id == BankEntry.id)
-        .where(Match.media_id.in_(own)),
-        viewer.agency_id,
-    )
-    elsewhere = Sighting.__table__.alias("elsewhere")
-    other_seizure = Seizure.__table__.alias("other_seizure")
-    visible_seizures = visible_seizure_ids(viewer)
-    # The same file in another seizure: another case's the viewer sees, or a hidden one.
-    same_file = (
-        select(
-            Sighting.media_id,
-            case(
-                (other_seizure.c.id.not_in(visible_seizures), 3),
-                (other_seizure.c.case_id != case_id, 2),
-                else_=None,
-            ),
-        )
-        .join(elsewhere, elsewhere.c.media_id == Sighting.media_id)
-        .join(other_seizure, other_seizure.c.id == elsewhere.c.seizure_id)
-        .where(Sighting.ingest_run_id == run_id, elsewhere.c.seizure_id != Sighting.seizure_id)
-    )
-
-    def seen_in_other_case(media_id: Any) -> ColumnElement[bool]:
-        """True where ``media_id`` was seen in a seizure of another case the viewer sees."""
-        return (
-            exists()
-            .where(
-                elsewhere.c.media_id == media_id,
-                other_seizure.c.id == elsewhere.c.seizure_id,
-                other_seizure.c.case_id != case_id,
-                other_seizure.c.id.in_(visible_seizures),
-            )
-            .correlate_except(elsewhere, other_seizure)
-        )
-
-    # Driven from the run's matches (either side), never from the other seizures.
-    linked = [
-        _counted(
-            select(own_side, literal(2)).where(
-                own_side.in_(own), other_side.is_not(None), seen_in_other_case(other_side)
-            ),
-            viewer,
-        )
-        for own_side, other_side in (
-            (Match.media_id, Match.other_media_id),
-            (Match.other_media_id, Match.media_id),
-        )
-    ]
-    return union_all(banked, same_file, *linked).subquery("evidence")
-
-
 def _matched(viewer: Viewer, run_id: int) -> Any:
     """The run's media with a match the viewer may see (either side), as one set."""
-    own = _run_media(run_id)
+    own = run_media(run_id)
     forward = select(Match.media_id).where(Match.media_id.in_(own), match_target_condition(viewer))
     backward = select(Match.other_media_id).where(
         Match.other_media_id.in_(own), media_condition(viewer, Match.media_id)
@@ -229,13 +142,13 @@ def _conditions(
         )
         conditions.append(Media.id.not_in(marked))
     if filters.category:
-        in_category = _counted(
+        in_category = counted(
             select(Match.media_id)
             .join(BankEntry, Match.bank_entry_id == BankEntry.id)
             .where(
                 BankEntry.category == filters.category,
                 BankEntry.bank_id.in_(visible_bank_ids(viewer)),
-                Match.media_id.in_(_run_media(run_id)),
+                Match.media_id.in_(run_media(run_id)),
             ),
             viewer,
         )
@@ -255,23 +168,13 @@ def _conditions(
     return conditions
 
 
-def _ranks(viewer: Viewer, run_id: int, case_id: int) -> Any:
-    """(media_id, rank) of each media of the run with any evidence (the rest are new)."""
-    evidence = _evidence(viewer, run_id, case_id)
-    return (
-        select(evidence.c.media_id, func.min(evidence.c.rank).label("rank"))
-        .group_by(evidence.c.media_id)
-        .subquery("ranks")
-    )
-
-
 def _ranked(
     viewer: Viewer, run_id: int, seizure_id: int, case_id: int, filters: GridFilters
 ) -> Any:
     """Every picture and video of the run once, with its rank, whether it passes
     ``filters``, and — the same on every row — how many pass and how many are in each
     class: one pass over the run gives the page, its total and the headline."""
-    ranks = _ranks(viewer, run_id, case_id)
+    ranks = class_ranks(viewer, run_id, case_id)
     rank = func.coalesce(ranks.c.rank, PRECEDENCE.index("new"))
     conditions = _conditions(viewer, run_id, seizure_id, filters)
     passes = case((and_(*conditions), 1), else_=0) if conditions else literal(1)
@@ -280,7 +183,7 @@ def _ranked(
     base = (
         select(Media.id, Media.kind, rank.label("rank"), passes.label("passes"))
         .outerjoin(ranks, ranks.c.media_id == Media.id)
-        .where(Media.id.in_(_run_media(run_id)), Media.kind.in_(KINDS))
+        .where(Media.id.in_(run_media(run_id)), Media.kind.in_(KINDS))
         .cte("base")
         .prefix_with("MATERIALIZED")
     )
@@ -399,7 +302,7 @@ def grid_categories(session: Session, viewer: Viewer, run_id: int) -> list[str]:
         select(BankEntry.category)
         .join(Match, Match.bank_entry_id == BankEntry.id)
         .where(
-            Match.media_id.in_(_run_media(run_id)),
+            Match.media_id.in_(run_media(run_id)),
             BankEntry.bank_id.in_(visible_bank_ids(viewer)),
             BankEntry.category.is_not(None),
         )
