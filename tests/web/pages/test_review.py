@@ -110,3 +110,5 @@ def test_the_media_page_lists_matches_series_and_hashes(
         assert marker not in text
     exact = client.get(f"/media/{world.exact}").text
     assert f'href="/matches/{world.exact_match}"' in exact
+    assert re.findall(r'<img[^>]* src="([^"]+)"', exact) == [f"/media/{world.exact}/preview"]
+    assert f"/media/{world.exact}/reveal" in exact  # only as the reveal button's target
