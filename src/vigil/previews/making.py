@@ -149,17 +149,16 @@ def make_previews(
     store: Store,
     seizure_id: int,
     *,
-    vault: PreviewVault | None = None,
     workers: int = 1,
     progress: PassProgress | None = None,
 ) -> PassOutcome:
     """Make the previews seizure ``seizure_id`` lacks (see the module's docstring).
 
-    The caller has checked that whoever asked may see the seizure. ``vault``: default, the
-    store's (:func:`vault_of`). Raises ``PreviewKeyError`` or ``PreviewVaultError`` when the
-    vault cannot be used: then no file can be kept, so the pass stops there.
+    The caller has checked that whoever asked may see the seizure. The previews go to the
+    store's vault (:func:`vault_of`). Raises ``PreviewKeyError`` or ``PreviewVaultError`` when
+    the vault cannot be used: then no file can be kept, so the pass stops there.
     """
-    vault = vault or vault_of(store)
+    vault = vault_of(store)
     with store.session() as session:
         counts = preview_counts(session, seizure_id)
         tasks = preview_queue(session, seizure_id)

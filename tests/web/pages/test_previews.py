@@ -5,7 +5,7 @@ supervisor's aggregate of the agency only)."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -129,7 +129,7 @@ def test_the_heartbeat_counts_seconds_and_refuses_0_and_61(network: Network) -> 
     client = browser(network)
     assert client.post("/api/me/exposure", json={"seconds": 30}).status_code == 200
     answer = client.post("/api/me/exposure", json={"seconds": 15})
-    today = date.today().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     assert answer.json() == {"days": [{"day": today, "reveals": 0, "seconds": 45}]}
     for wrong in (0, 61, "30"):
         refused = client.post("/api/me/exposure", json={"seconds": wrong})
@@ -145,7 +145,7 @@ def test_the_heartbeat_counts_seconds_and_refuses_0_and_61(network: Network) -> 
 
 
 def test_the_supervisor_sees_the_agency_in_aggregate_and_only_it(network: Network) -> None:
-    today = date.today()
+    today = datetime.now(UTC).date()
     with network.store.session() as session:
         for username, agency, seconds in (
             (ANALYST, "NCB-FR", 600),
