@@ -1,6 +1,6 @@
 """What keeping decoders' output off the terminal costs each file ingest reads.
 
-Times :func:`vigil.ingest.capture.decoder_output` around an empty body (what an ordinary
+Times :func:`vigil.media.capture.decoder_output` around an empty body (what an ordinary
 photo pays: nothing is said, so nothing is read back), and its two parts alone: pointing
 file descriptor 2 elsewhere and back (three ``dup2`` and an ``lseek``), and Python's
 ``warnings.catch_warnings`` with the "always" filter. Best of ``--repeats`` runs of
@@ -17,7 +17,7 @@ import time
 import warnings
 from collections.abc import Callable
 
-from vigil.ingest.capture import _sink_and_spare, decoder_output
+from vigil.media.capture import _sink_and_spare, decoder_output
 
 
 def _with_capture() -> None:

@@ -20,9 +20,9 @@ from tests.imagegen import (
     make_tiff_pillow_warns,
 )
 from vigil.config import Settings, sqlite_url
-from vigil.ingest.capture import MAX_MESSAGE_CHARS, MAX_MESSAGES, decoder_output
 from vigil.ingest.records import FileResult, FileTask
 from vigil.ingest.worker import WorkerOptions, process_file
+from vigil.media.capture import MAX_MESSAGE_CHARS, MAX_MESSAGES, decoder_output
 from vigil.store.db import Store
 from vigil.store.models import IngestError, Media, Sighting
 

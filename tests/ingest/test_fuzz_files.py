@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 
 from tests.imagegen import encode, make_exif, make_image
 from tests.media.fuzzing import EXIF, Mutation, image_seeds, mutated, mutations, video_seeds
-from vigil.ingest.capture import decoder_output
 from vigil.ingest.records import FileTask
 from vigil.ingest.worker import WorkerOptions, process_file
+from vigil.media.capture import decoder_output
 from vigil.media.errors import MediaError
 from vigil.media.image import open_image_header
 from vigil.media.metadata import read_metadata

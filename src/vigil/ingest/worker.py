@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from vigil.ingest.capture import MAX_MESSAGE_CHARS, decoder_output
 from vigil.ingest.records import FileResult, FileTask, MediaRecord
+from vigil.media.capture import MAX_MESSAGE_CHARS, decoder_output
 from vigil.media.errors import MediaError
 from vigil.media.image import DEFAULT_MAX_PIXELS, open_image_header
 from vigil.media.metadata import read_metadata

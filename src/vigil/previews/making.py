@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from vigil.media.capture import decoder_output
 from vigil.media.errors import MediaError
 from vigil.previews.keys import load_key
 from vigil.previews.make import blurred, thumbnail
@@ -74,8 +75,12 @@ def vault_of(store: Store) -> PreviewVault:
 def make_one(task: PreviewTask) -> Made:
     """The clear and blurred previews of ``task``'s file; a failure is returned, not raised."""
     try:
-        clear = thumbnail(Path(task.path))
-        return Made(task, clear, blurred(clear))
+        # What decoders print is kept off the terminal, as during ingest (the file's ingest
+        # record already holds it).
+        with decoder_output():
+            clear = thumbnail(Path(task.path))
+            made = Made(task, clear, blurred(clear))
+        return made
     except MediaError as exc:
         return Made(task, error=_named(task, exc.reason))
     except Exception as exc:  # a decoder bug costs one file, never the pass

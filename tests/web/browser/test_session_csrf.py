@@ -1,10 +1,9 @@
-"""Logging in, the status page, the CSRF guard and logging out, in a real browser: Debian's
+"""Logging in, the dashboard, the CSRF guard and logging out, in a real browser: Debian's
 Chromium driven by Playwright, against uvicorn on a loopback port (plain http: Chromium treats
 127.0.0.1 as a secure context, so the Secure session cookie is kept)."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser
 
 from tests.imagegen import make_jpeg
 from tests.web.network import PASSWORD
@@ -24,15 +24,6 @@ from vigil.store.db import Store
 from vigil.store.models import Role
 from vigil.web.app import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 USER = "inspector"
 
 
@@ -71,50 +62,44 @@ def served(tmp_path: Path) -> Iterator[str]:
     store.close()
 
 
-def test_login_status_csrf_and_logout_in_chromium(served: str) -> None:
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not installed (Debian package chromium; make system-deps)")
-    from playwright.sync_api import sync_playwright
+def test_login_status_csrf_and_logout_in_chromium(served: str, browser: Browser) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(served)
+    assert page.url == served + "login"  # the status page is behind the login
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        context = browser.new_context()
-        page = context.new_page()
-        page.goto(served)
-        assert page.url == served + "login"  # the status page is behind the login
+    page.get_by_label("Username").fill(USER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(served)
+    row = page.locator("#runs tbody tr")
+    assert row.count() == 1
+    cells = row.first.locator("td").all_inner_texts()
+    cookie = next(c for c in context.cookies() if c["name"] == "vigil_session")
 
-        page.get_by_label("Username").fill(USER)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(served)
-        row = page.locator("#runs tbody tr")
-        assert row.count() == 1
-        cells = row.first.locator("td").all_inner_texts()
-        cookie = next(c for c in context.cookies() if c["name"] == "vigil_session")
+    # A request carrying the session cookie but not the CSRF token: refused.
+    forged = context.request.post(
+        served + "api/tokens", data={"name": "forged", "scopes": ["read"]}
+    )
+    forged_status = forged.status
+    forged_field = forged.json()["error"]["field"]
+    csrf = page.locator("#logout input[name=csrf_token]").get_attribute("value")
+    assert csrf
+    genuine = context.request.post(
+        served + "api/tokens",
+        data={"name": "genuine", "scopes": ["read"]},
+        headers={"X-CSRF-Token": csrf},
+    )
+    genuine_status = genuine.status
 
-        # A request carrying the session cookie but not the CSRF token: refused.
-        forged = context.request.post(
-            served + "api/tokens", data={"name": "forged", "scopes": ["read"]}
-        )
-        forged_status = forged.status
-        forged_field = forged.json()["error"]["field"]
-        csrf = page.locator("#logout input[name=csrf_token]").get_attribute("value")
-        assert csrf
-        genuine = context.request.post(
-            served + "api/tokens",
-            data={"name": "genuine", "scopes": ["read"]},
-            headers={"X-CSRF-Token": csrf},
-        )
-        genuine_status = genuine.status
-
-        page.get_by_role("button", name="Log out").click()
-        page.wait_for_url(served + "login")
-        page.goto(served)
-        after_logout = page.url
-        replayed = context.request.get(
-            served + "api/me", headers={"Cookie": f"vigil_session={cookie['value']}"}
-        ).status
-        browser.close()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(served + "login")
+    page.goto(served)
+    after_logout = page.url
+    replayed = context.request.get(
+        served + "api/me", headers={"Cookie": f"vigil_session={cookie['value']}"}
+    ).status
+    context.close()
 
     assert cells[1:4] == ["OP-BROWSER", "sd-card", "completed"]
     assert cells[4] == "2 / 2 files"
