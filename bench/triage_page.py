@@ -10,7 +10,10 @@ analyst of A then GETs, through the app in-process (FastAPI's TestClient):
 * the triage page (first page, no filter), ``--rounds`` times;
 * the page with filters (has match, a folder) and the last page of the grid;
 * the page followed by its first screen of previews (35) and by all 200 of them, one
-  request after the other (a browser asks for several at once), ``--rounds`` times.
+  request after the other (a browser asks for several at once), ``--rounds`` times;
+* then, as a browser loads it from ``vigil serve`` (1 and 2 worker processes, over real
+  HTTP on a loopback port): the page, then its 200 previews over six connections at once
+  (Chromium's limit per host), ``--rounds`` times.
 
 and the median and 95th percentile of each are printed, with the median CPU time of the
 process (what a request costs whatever else the machine runs). Target: page + previews < 1 s.
@@ -21,13 +24,19 @@ process (what a request costs whatever else the machine runs). Target: page + pr
 from __future__ import annotations
 
 import argparse
+import http.client
 import io
 import random
 import re
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -227,6 +236,64 @@ def _timed(call: Callable[[], Any], rounds: int) -> tuple[float, float, float]:
     return statistics.median(times), p95, statistics.median(cpu)
 
 
+#: Connections a browser opens to one host at once (Chromium, HTTP/1.1).
+BROWSER_CONNECTIONS = 6
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def served_rounds(
+    data: Path, url: str, ids: list[int], secret: str, workers: int, rounds: int
+) -> tuple[float, float]:
+    """Median and 95th percentile of the page and its previews loaded as a browser loads
+    them, from ``vigil serve --workers N`` over the store in ``data``: the page, then the
+    previews over ``BROWSER_CONNECTIONS`` kept-alive connections at once."""
+    port = _free_port()
+    command = [sys.executable, "-m", "vigil", "serve", "--data-dir", str(data)]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    headers = {"Cookie": f"{SESSION_COOKIE}={secret}"}
+    local = threading.local()
+
+    def get(path: str) -> None:
+        if not hasattr(local, "connection"):
+            local.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        local.connection.request("GET", path, headers=headers)
+        answer = local.connection.getresponse()
+        answer.read()
+        if answer.status != 200:
+            raise RuntimeError(f"GET {path} answered {answer.status}")
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=5).request("GET", "/login")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("vigil serve did not start") from None
+                time.sleep(0.2)
+        with ThreadPoolExecutor(BROWSER_CONNECTIONS) as pool:
+            # Every worker warmed up (its first requests open the vault and the database).
+            list(pool.map(get, [f"/media/{ids[0]}/preview"] * 8 * workers))
+
+            def load() -> None:
+                get(url)
+                list(pool.map(get, [f"/media/{m}/preview" for m in ids]))
+
+            median, p95, _ = _timed(load, rounds)
+            return median, p95
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--media", type=int, default=100_000, help="Media in the seizure.")
@@ -285,6 +352,12 @@ def main() -> None:
         for label, call in cases:
             median, p95, cpu = _timed(call, args.rounds)
             print(f"{label:<36}{median * 1000:>7.0f} ms{p95 * 1000:>7.0f} ms{cpu * 1000:>7.0f} ms")
+        if previews_served and not args.database_url:
+            secret = client.cookies[SESSION_COOKIE]
+            for workers in (1, 2):
+                median, p95 = served_rounds(data, url, ids, secret, workers, args.rounds)
+                label = f"served, {workers} worker(s): page + 200"
+                print(f"{label:<36}{median * 1000:>7.0f} ms{p95 * 1000:>7.0f} ms{'':>10}")
         store.close()
 
 
