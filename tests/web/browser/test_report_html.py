@@ -1,22 +1,18 @@
-"""The HTML triage report in a real browser: self-contained, with a bar per class."""
+"""The HTML triage report in a real browser (the browser tests' one Chromium): self-contained,
+with a bar per class."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Route
 
 from tests.reports.test_render import sample_report
-from tests.web.test_status_page_browser import CHROMIUM, CHROMIUM_FLAGS
 from vigil.reports.render import render
 
 
-def test_bar_chart_renders_offline(tmp_path: Path) -> None:
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not installed (Debian package chromium; make system-deps)")
-    from playwright.sync_api import Route, sync_playwright
-
+def test_bar_chart_renders_offline(tmp_path: Path, browser: Browser) -> None:
     report = tmp_path / "report.html"
     report.write_text(render(sample_report(), "html"), encoding="utf-8")
     fetched: list[str] = []
@@ -25,19 +21,17 @@ def test_bar_chart_renders_offline(tmp_path: Path) -> None:
         fetched.append(route.request.url)
         route.continue_()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        page.route("**/*", record)
-        page.goto(report.as_uri())
-        bars = page.locator("rect.bar")
-        widths = {
-            bar.get_attribute("data-class"): bar.bounding_box()["width"]  # type: ignore[index]
-            for bar in bars.all()
-        }
-        title = page.title()
-        new_media = page.locator("#new-media tr").count()
-        browser.close()
+    page = browser.new_page()
+    page.route("**/*", record)
+    page.goto(report.as_uri())
+    bars = page.locator("rect.bar")
+    widths = {
+        bar.get_attribute("data-class"): bar.bounding_box()["width"]  # type: ignore[index]
+        for bar in bars.all()
+    }
+    title = page.title()
+    new_media = page.locator("#new-media tr").count()
+    page.close()
     assert fetched == [report.as_uri()]  # nothing but the file itself
     assert title == "Triage report: C<1> / phone & card"
     # 2, 1, 2, 1 and 4 media: bars in proportion, the largest 400 px wide.
