@@ -35,7 +35,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("offenders", "Offenders", "/offenders", Permission.READ),
     NavItem("locations", "Locations", "/locations", Permission.READ),
     NavItem("missing", "Missing children", "/missing", Permission.READ),
-    NavItem("admin", "Administration", "/admin", Permission.ADMINISTER),
+    NavItem("admin", "Admin", "/admin", Permission.ADMINISTER),
     NavItem("audit", "Audit log", "/admin/audit", Permission.AUDIT),
 )
 
