@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -56,7 +57,12 @@ class Sighting(Base):
     """This media, seen in this seizure at this relative path."""
 
     __tablename__ = "sighting"
-    __table_args__ = (UniqueConstraint("seizure_id", "path_raw"),)
+    # The media of one seizure, read from the index alone: a seizure's summary and triage
+    # grid ask for them on every page view.
+    __table_args__ = (
+        UniqueConstraint("seizure_id", "path_raw"),
+        Index("ix_sighting_seizure_media", "seizure_id", "media_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     media_id: Mapped[int] = mapped_column(ForeignKey("media.id"), index=True)
