@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.web.network import Network
+from tests.web.network import ROLE_USERS, Network
 from tests.web.pages.triage_world import TriageWorld, bank_match, browser, build_world
 
 
@@ -112,3 +112,19 @@ def test_the_media_page_lists_matches_series_and_hashes(
     assert f'href="/matches/{world.exact_match}"' in exact
     assert re.findall(r'<img[^>]* src="([^"]+)"', exact) == [f"/media/{world.exact}/preview"]
     assert f"/media/{world.exact}/reveal" in exact  # only as the reveal button's target
+
+
+def test_a_media_or_match_is_referred_from_its_page(network: Network, world: TriageWorld) -> None:
+    compose = f"/referrals/new?record_type=media&amp;record_id={world.exact}"
+    assert compose in browser(network).get(f"/media/{world.exact}").text
+    assert (
+        "record_type=match&amp;record_id"
+        in browser(network).get(f"/matches/{world.exact_match}").text
+    )
+    # The compose page takes the media as its record.
+    form = browser(network).get(compose.replace("&amp;", "&"))
+    assert form.status_code == 200
+    assert f"media:{world.exact}" in form.text
+    # A viewer may not refer: no link.
+    viewer = browser(network, ROLE_USERS["viewer"]).get(f"/media/{world.exact}").text
+    assert "/referrals/new" not in viewer
