@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from types import TracebackType
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from vigil.cli.common import (
     AgencyCode,
@@ -22,6 +19,7 @@ from vigil.cli.common import (
     print_json,
 )
 from vigil.cli.identifying import AsJson, SeizureRef, identifying, seizure_id_of
+from vigil.cli.progress import PreviewProgressBar
 from vigil.reports.escape import printable
 from vigil.store.repo import DEFAULT_AGENCY_CODE
 
@@ -40,37 +38,6 @@ NoPreviews = Annotated[
         "(make them later with `vigil previews make CASE/SEIZURE`).",
     ),
 ]
-
-
-class PreviewProgressBar:
-    """Draws the preview pass's progress (previews done of the seizure's) on a console."""
-
-    def __init__(self, console: Console) -> None:
-        self._progress = Progress(
-            TextColumn("[bold]previews"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=False,
-        )
-        self._task = self._progress.add_task("previews", total=None)
-
-    def __enter__(self) -> PreviewProgressBar:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._progress.stop()
-
-    def __call__(self, done: int, total: int) -> None:
-        """``done`` previews of ``total`` are made or recorded as failed."""
-        self._progress.update(self._task, completed=done, total=total)
 
 
 def run_pass(

@@ -143,10 +143,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(settings: Settings) -> Iterator[Site]:
-    """The store of ``settings`` served by uvicorn in a thread until the block ends."""
-    store = Store(settings)
-    seizure_id, run_id = demo_ids(store)
+def serving(store: Store) -> Iterator[str]:
+    """``store`` served by uvicorn in a thread on a free loopback port until the block ends;
+    the base URL."""
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning")
@@ -158,8 +157,19 @@ def served(settings: Settings) -> Iterator[Site]:
         assert time.monotonic() < deadline, "the server did not start within 20 s"
         time.sleep(0.05)
     try:
-        yield Site(f"http://127.0.0.1:{port}/", store, run_id, seizure_id)
+        yield f"http://127.0.0.1:{port}/"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def served(settings: Settings) -> Iterator[Site]:
+    """The demo store of ``settings`` served until the block ends."""
+    store = Store(settings)
+    seizure_id, run_id = demo_ids(store)
+    try:
+        with serving(store) as base_url:
+            yield Site(base_url, store, run_id, seizure_id)
+    finally:
         store.close()

@@ -4,17 +4,14 @@ Chromium driven by Playwright, against uvicorn on a loopback port (plain http: C
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser
 
 from tests.imagegen import make_jpeg
+from tests.web.browser.site import serving
 from tests.web.network import PASSWORD
 from vigil.config import Settings, sqlite_url
 from vigil.ingest.pipeline import IngestRequest, ingest
@@ -22,16 +19,8 @@ from vigil.sharing.accounts import create_user
 from vigil.sharing.agencies import find_agency
 from vigil.store.db import Store
 from vigil.store.models import Role
-from vigil.web.app import create_app
 
 USER = "inspector"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -46,19 +35,8 @@ def served(tmp_path: Path) -> Iterator[str]:
     ingest(store, IngestRequest(root=folder, case_reference="OP-BROWSER", workers=1))
     with store.session() as session:
         create_user(session, find_agency(session, "LOCAL"), USER, "I", [Role.ANALYST], PASSWORD)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(store) as base_url:
+        yield base_url
     store.close()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from vigil.sharing import agencies
 from vigil.sharing.errors import AccountError
@@ -20,7 +20,7 @@ from vigil.store.models import Agency, AgencyKind
 from vigil.web.auth import Principal
 from vigil.web.deps import reading, writing
 from vigil.web.pages.form_errors import field_error
-from vigil.web.pages.render import render
+from vigil.web.pages.render import back_to, render
 from vigil.web.routes.accounts import administered_agency
 from vigil.web.rules import PathRecord, allow
 
@@ -96,7 +96,7 @@ def add_agency(
             made_code = made.code
     except AccountError as exc:
         return _index(request, caller, values, field_error(exc, "code"))
-    return RedirectResponse(f"/admin/agencies/{made_code}", status_code=303)
+    return back_to(f"/admin/agencies/{made_code}")
 
 
 def _agency_page(
@@ -151,4 +151,4 @@ def change_agency(
             )
     except AccountError as exc:
         return _agency_page(request, caller, values, field_error(exc, "name"))
-    return RedirectResponse(f"/admin/agencies/{values['code']}", status_code=303)
+    return back_to(f"/admin/agencies/{values['code']}")

@@ -22,7 +22,7 @@ from vigil.web.auth import Principal, end_user_sessions, forget_tokens
 from vigil.web.deps import now, reading, writing
 from vigil.web.pages.admin import SECTION
 from vigil.web.pages.form_errors import field_error
-from vigil.web.pages.render import render
+from vigil.web.pages.render import back_to, render
 from vigil.web.routes.accounts import UserOut, administered_agency, administered_user, user_out
 from vigil.web.routes.tokens import TokenOut, token_out
 from vigil.web.rules import PathRecord, allow
@@ -96,7 +96,7 @@ def add_user(
             made = user.username
     except AccountError as exc:
         return _users_page(request, caller, values, field_error(exc, "username"))
-    return RedirectResponse(f"/admin/users/{made}", status_code=303)
+    return back_to(f"/admin/users/{made}")
 
 
 def _user_page(
@@ -135,7 +135,7 @@ def _refused(request: Request, caller: Principal, username: str, exc: AccountErr
 
 
 def _back(username: str) -> RedirectResponse:
-    return RedirectResponse(f"/admin/users/{username}", status_code=303)
+    return back_to(f"/admin/users/{username}")
 
 
 @router.post("/admin/users/{username}/roles")

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from vigil.cases import fields, links, names, ties
@@ -107,11 +107,6 @@ def new_page(
     return render(
         request, caller, "pages/records/new.html", context, section=section, status=status
     )
-
-
-def back_to(url: str) -> RedirectResponse:
-    """After a change: the record's page (303, so that a reload does not post again)."""
-    return RedirectResponse(url, status_code=303)
 
 
 def optional_choice(field: str, value: str, kind: type[Choice]) -> Choice | None:

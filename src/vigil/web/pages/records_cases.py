@@ -25,7 +25,7 @@ from vigil.web.errors import PageRequest, page_request
 from vigil.web.pages import record_forms as forms
 from vigil.web.pages.record_forms import ActionForm, Input, Reader, Refusal
 from vigil.web.pages.records_list import Filter, Row, listing_page
-from vigil.web.pages.render import render
+from vigil.web.pages.render import back_to, render
 from vigil.web.routes.params import RecordId
 from vigil.web.rules import PathRecord, allow
 
@@ -146,7 +146,7 @@ def _change(
     refusal = forms.attempt(request, form, change, typed)
     if refusal is not None:
         return case_page(request, caller, case_id, refusal)
-    return forms.back_to(f"/cases/{case_id}")
+    return back_to(f"/cases/{case_id}")
 
 
 @router.post("/cases/{case_id}/edit", response_class=HTMLResponse)
@@ -212,4 +212,4 @@ def share_case(
     refusal = forms.share(request, caller, RecordType.CASE, case_id, level, agencies)
     if refusal is not None:
         return case_page(request, caller, case_id, refusal)
-    return forms.back_to(f"/cases/{case_id}")
+    return back_to(f"/cases/{case_id}")

@@ -22,7 +22,7 @@ from vigil.web.errors import PageRequest, page_request
 from vigil.web.pages import record_forms as forms
 from vigil.web.pages.record_forms import ActionForm, Input, Reader, Refusal, Writer
 from vigil.web.pages.records_list import Filter, Paged, Row, listing_page
-from vigil.web.pages.render import render
+from vigil.web.pages.render import back_to, render
 from vigil.web.routes.params import MAX_ID, RecordId
 from vigil.web.rules import PathRecord, allow
 
@@ -134,7 +134,7 @@ def create_location(
     if isinstance(made, Refusal):
         form = _new_form(description, kind.value, country, _shown(lat), _shown(lon))
         return forms.new_page(request, caller, "locations", form, made)
-    return forms.back_to(f"/locations/{made}")
+    return back_to(f"/locations/{made}")
 
 
 def _shown(value: float | None) -> object:
@@ -227,7 +227,7 @@ def _change(
     refusal = forms.attempt(request, form, change, typed)
     if refusal is not None:
         return location_page(request, caller, location_id, refusal=refusal)
-    return forms.back_to(f"/locations/{location_id}")
+    return back_to(f"/locations/{location_id}")
 
 
 @router.post("/locations/{location_id}/edit", response_class=HTMLResponse)
@@ -314,4 +314,4 @@ def share_location(
     refusal = forms.share(request, caller, RecordType.LOCATION, location_id, level, agencies)
     if refusal is not None:
         return location_page(request, caller, location_id, refusal=refusal)
-    return forms.back_to(f"/locations/{location_id}")
+    return back_to(f"/locations/{location_id}")

@@ -22,7 +22,7 @@ from vigil.web.errors import PageRequest, page_request
 from vigil.web.pages import record_forms as forms
 from vigil.web.pages.record_forms import ActionForm, Input, Reader, Refusal, Writer
 from vigil.web.pages.records_list import Filter, Row, listing_page
-from vigil.web.pages.render import render
+from vigil.web.pages.render import back_to, render
 from vigil.web.routes.params import RecordId
 from vigil.web.rules import PathRecord, allow
 
@@ -148,7 +148,7 @@ def create_report(
         born = "" if birth_year is None else birth_year
         form = _new_form(reference, country, child_label, sex.value, born, since, last_seen_place)
         return forms.new_page(request, caller, "missing", form, made)
-    return forms.back_to(f"/missing/{made}")
+    return back_to(f"/missing/{made}")
 
 
 def _actions(shown: domain.ReportShown, base: str) -> list[ActionForm]:
@@ -227,7 +227,7 @@ def _change(
     refusal = forms.attempt(request, form, change)
     if refusal is not None:
         return report_page(request, caller, report_id, refusal)
-    return forms.back_to(f"/missing/{report_id}")
+    return back_to(f"/missing/{report_id}")
 
 
 @router.post("/missing/{report_id}/edit", response_class=HTMLResponse)
@@ -291,4 +291,4 @@ def share_report(
     refusal = forms.share(request, caller, RecordType.MISSING_REPORT, report_id, level, agencies)
     if refusal is not None:
         return report_page(request, caller, report_id, refusal)
-    return forms.back_to(f"/missing/{report_id}")
+    return back_to(f"/missing/{report_id}")

@@ -23,7 +23,7 @@ from vigil.web.errors import PageRequest, page_request
 from vigil.web.pages import record_forms as forms
 from vigil.web.pages.record_forms import ActionForm, Input, Reader, Refusal, Writer
 from vigil.web.pages.records_list import Filter, Row, listing_page
-from vigil.web.pages.render import render
+from vigil.web.pages.render import back_to, render
 from vigil.web.routes.params import RecordId
 from vigil.web.rules import PathRecord, allow
 
@@ -109,7 +109,7 @@ def create_offender(
     )
     if isinstance(made, Refusal):
         return forms.new_page(request, caller, "offenders", _new_form(label, country), made)
-    return forms.back_to(f"/offenders/{made}")
+    return back_to(f"/offenders/{made}")
 
 
 def _actions(shown: domain.OffenderShown, base: str) -> list[ActionForm]:
@@ -194,7 +194,7 @@ def _change(
     refusal = forms.attempt(request, form, change)
     if refusal is not None:
         return offender_page(request, caller, offender_id, refusal)
-    return forms.back_to(f"/offenders/{offender_id}")
+    return back_to(f"/offenders/{offender_id}")
 
 
 @router.post("/offenders/{offender_id}/edit", response_class=HTMLResponse)
@@ -248,4 +248,4 @@ def share_offender(
     refusal = forms.share(request, caller, RecordType.OFFENDER, offender_id, level, agencies)
     if refusal is not None:
         return offender_page(request, caller, offender_id, refusal)
-    return forms.back_to(f"/offenders/{offender_id}")
+    return back_to(f"/offenders/{offender_id}")

@@ -20,7 +20,7 @@ from vigil.web.errors import PageRequest, page_request
 from vigil.web.pages import record_forms as forms
 from vigil.web.pages.record_forms import ActionForm, Input, Reader, Refusal, Writer
 from vigil.web.pages.records_list import Filter, Paged, Row, listing_page
-from vigil.web.pages.render import render
+from vigil.web.pages.render import back_to, render
 from vigil.web.routes.params import MAX_ID, RecordId
 from vigil.web.rules import PathRecord, allow
 
@@ -113,7 +113,7 @@ def create_series(
     )
     if isinstance(made, Refusal):
         return forms.new_page(request, caller, "series", _new_form(name, description), made)
-    return forms.back_to(f"/series/{made}")
+    return back_to(f"/series/{made}")
 
 
 def _actions(shown: domain.SeriesListed, base: str) -> list[ActionForm]:
@@ -220,7 +220,7 @@ def _after(
 ) -> Response:
     if refusal is not None:
         return series_page(request, caller, series_id, refusal=refusal)
-    return forms.back_to(f"/series/{series_id}")
+    return back_to(f"/series/{series_id}")
 
 
 @router.post("/series/{series_id}/edit", response_class=HTMLResponse)

@@ -23,7 +23,7 @@ from vigil.web.errors import PageRequest, page_request
 from vigil.web.pages import record_forms as forms
 from vigil.web.pages.record_forms import ActionForm, Input, Reader, Refusal, Writer
 from vigil.web.pages.records_list import Filter, Row, listing_page
-from vigil.web.pages.render import render
+from vigil.web.pages.render import back_to, render
 from vigil.web.routes.params import RecordId
 from vigil.web.rules import PathRecord, allow
 
@@ -125,7 +125,7 @@ def create_victim(
     if isinstance(made, Refusal):
         form = _new_form(label, sex.value, age_band.value, country)
         return forms.new_page(request, caller, "victims", form, made)
-    return forms.back_to(f"/victims/{made}")
+    return back_to(f"/victims/{made}")
 
 
 def _actions(shown: domain.VictimListed, base: str) -> list[ActionForm]:
@@ -208,7 +208,7 @@ def _change(
     refusal = forms.attempt(request, form, change)
     if refusal is not None:
         return victim_page(request, caller, victim_id, refusal)
-    return forms.back_to(f"/victims/{victim_id}")
+    return back_to(f"/victims/{victim_id}")
 
 
 @router.post("/victims/{victim_id}/edit", response_class=HTMLResponse)
@@ -291,4 +291,4 @@ def share_victim(
     refusal = forms.share(request, caller, RecordType.VICTIM, victim_id, level, agencies)
     if refusal is not None:
         return victim_page(request, caller, victim_id, refusal)
-    return forms.back_to(f"/victims/{victim_id}")
+    return back_to(f"/victims/{victim_id}")

@@ -22,7 +22,7 @@ from vigil.store.models import AgencyKind, Priority, RecordType, Referral, Refer
 from vigil.web.auth import Principal
 from vigil.web.deps import now, reading, writing
 from vigil.web.pages.referral_views import ReferralView, in_order, parse_records, view_of
-from vigil.web.pages.render import render
+from vigil.web.pages.render import back_to, render
 from vigil.web.routes.refusals import field_in, refused
 from vigil.web.rules import PathRecord, allow
 
@@ -157,7 +157,7 @@ def send(
         return _compose(request, caller, values, {"to": str(exc)})
     except NotVisibleError as exc:
         return _compose(request, caller, values, {"records": str(exc)})
-    return RedirectResponse(f"/referrals/{reference}", status_code=303)
+    return back_to(f"/referrals/{reference}")
 
 
 def _record_names(
@@ -208,7 +208,7 @@ def referral_page(
 
 
 def _back(reference: str) -> RedirectResponse:
-    return RedirectResponse(f"/referrals/{reference.strip().upper()}", status_code=303)
+    return back_to(f"/referrals/{reference.strip().upper()}")
 
 
 @router.post("/referrals/{reference}/acknowledge")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from vigil import __version__
 from vigil.sharing.policy import Permission
@@ -75,3 +75,9 @@ def render(
         status_code=status,
         headers=dict(headers) if headers else None,
     )
+
+
+def back_to(url: str) -> RedirectResponse:
+    """After a form's change: the page at ``url`` (303, so that a reload does not post
+    again)."""
+    return RedirectResponse(url, status_code=303)

@@ -20,7 +20,7 @@ from vigil.store.models import Scope
 from vigil.web.auth import Principal, forget_tokens
 from vigil.web.deps import now, reading, writing
 from vigil.web.pages.form_errors import field_error
-from vigil.web.pages.render import render
+from vigil.web.pages.render import back_to, render
 from vigil.web.routes.tokens import caller_user, revocable, token_out
 from vigil.web.rules import PathRecord, allow
 
@@ -116,4 +116,4 @@ def revoke(
         own = token.user_id == caller.user_id
         owner = token.user.username
     forget_tokens(request)
-    return RedirectResponse("/tokens" if own else f"/admin/users/{owner}", status_code=303)
+    return back_to("/tokens" if own else f"/admin/users/{owner}")

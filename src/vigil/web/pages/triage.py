@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from vigil.cases.series import list_series
@@ -22,7 +22,7 @@ from vigil.store.models import TriageVerdict
 from vigil.web.auth import Principal
 from vigil.web.deps import reading, writing
 from vigil.web.errors import ApiError
-from vigil.web.pages.render import render
+from vigil.web.pages.render import back_to, render
 from vigil.web.pages.triage_query import read_filters, read_offset
 from vigil.web.routes.params import RecordId
 from vigil.web.routes.refusals import refused
@@ -146,4 +146,4 @@ def post_marks(
         return JSONResponse(
             {"changed": changed, "verdict": body.verdict.value, "media": body.media}
         )
-    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+    return back_to(f"/runs/{run_id}")
