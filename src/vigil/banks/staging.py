@@ -76,7 +76,7 @@ def owner_alive(owner: str | None, last_staged: datetime, now: datetime) -> bool
     """Whether the process that wrote a staging import may still be writing it."""
     host, _, rest = (owner or "").partition(" ")
     pid_text, _, started = rest.partition(" ")
-    if host != socket.gethostname() or not pid_text.isdigit():
+    if host != socket.gethostname() or not pid_text.isdecimal():
         return now - last_staged < ABANDONED_AFTER
     pid = int(pid_text)
     if not _pid_alive(pid):

@@ -59,7 +59,7 @@ def media_id_of(session: Session, viewer: Viewer, text: str) -> int:
     NotVisibleError otherwise (hidden and missing alike), IdentificationError for text
     that is neither."""
     value = text.strip().lower()
-    if value.isdigit() and len(value) < 10:
+    if value.isdecimal() and len(value) < 10:
         check_media(session, viewer, int(value))
         return int(value)
     if hex_problem(value, SHA256.hex_digits) is None:

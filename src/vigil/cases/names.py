@@ -132,7 +132,7 @@ def find_location(session: Session, viewer: Viewer, text: str) -> Location:
     """The location numbered ``text`` (``12`` or ``#12``, as listings show it), if the viewer
     may see it; NotVisibleError otherwise (hidden and missing alike)."""
     number = text.strip().removeprefix("#")
-    if not number.isdigit():
+    if not number.isdecimal():
         raise NotVisibleError(
             f"location {text!r}: give its number as `vigil location list` shows it, e.g. 12"
         )

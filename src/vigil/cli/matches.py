@@ -226,6 +226,6 @@ def _errors_shown(value: str) -> int | None:
     """The --errors option: a count of failed files to list, or None for all of them."""
     if value == "all":
         return None
-    if value.isdigit():
+    if value.isdecimal():
         return int(value)
     raise fail(f"--errors must be a number or 'all', not {value!r}")

@@ -225,7 +225,7 @@ class ChainHead:
         seq, sep, event_hash = text.strip().partition(":")
         event_hash = event_hash.lower()
         valid_hash = hex_problem(event_hash, SHA256.hex_digits) is None
-        if not sep or not seq.isdigit() or not valid_hash:
+        if not sep or not seq.isdecimal() or not valid_hash:
             raise ValueError(
                 f"{text!r} is not an audit head: expected N:HASH, an event number and "
                 f"{SHA256.hex_digits} hex digits, as `vigil audit head` prints it"

@@ -157,7 +157,7 @@ def find_record(session: Session, viewer: Viewer, kind: RecordType, text: str) -
             Media.sha256 == text.lower(), policy.media_condition(viewer, Media.id)
         )
     elif kind in (RecordType.MEDIA, RecordType.MATCH, *IDENTIFICATION):
-        if not text.isdigit():
+        if not text.isdecimal():
             also = " or a SHA-256" if kind is RecordType.MEDIA else ""
             raise ReferralError(f"{kind.value}: {text!r} is not an id{also}")
         _check_referable(session, viewer, kind, int(text))

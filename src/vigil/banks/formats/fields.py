@@ -82,7 +82,7 @@ def quality(value: object, field: str) -> int | None:
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and value.strip().isdecimal():
         number = int(value.strip())
     if number is None or not 0 <= number <= 100:
         raise FieldError(field, value, "is not a PDQ quality (a whole number from 0 to 100)")

@@ -142,7 +142,7 @@ def picked(session: Session, viewer: Viewer, kind: RecordType, text: str) -> int
     if not wanted:
         raise IdentificationError(f"{kind.value}: give its name or its number (#12)")
     number = wanted.removeprefix("#")
-    if wanted.startswith("#") and number.isdigit():
+    if wanted.startswith("#") and number.isdecimal():
         if int(number) > MAX_ID:
             raise NotVisibleError(f"no {kind.value} with id {number}")
         return int(number)

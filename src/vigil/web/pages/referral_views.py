@@ -141,7 +141,7 @@ def parse_records(text: str) -> list[tuple[RecordType, int]]:
         except ValueError:
             record = None
         digits = ident.strip()
-        if not colon or record is None or not digits.isdigit() or not 1 <= int(digits) <= MAX_ID:
+        if not colon or record is None or not digits.isdecimal() or not 1 <= int(digits) <= MAX_ID:
             raise ReferralError(
                 f"records: line {number}, {entry!r}, is not TYPE:ID (e.g. series:7; types: {kinds})"
             )

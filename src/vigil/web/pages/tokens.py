@@ -65,7 +65,7 @@ def _lifetime(text: str) -> timedelta:
     days = text.strip()
     if not days:
         return tokens.DEFAULT_LIFETIME
-    if not days.isdigit() or len(days) > 4:
+    if not days.isdecimal() or len(days) > 4:
         raise AccountError(f"lifetime: {text!r} is not a number of days")
     return timedelta(days=int(days))
 

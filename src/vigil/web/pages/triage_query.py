@@ -74,4 +74,4 @@ def read_filters(params: Mapping[str, str]) -> FilterForm:
 
 def read_offset(text: str | None) -> int:
     """The grid's offset from the query (0 for anything but a whole number >= 0)."""
-    return int(text) if text and text.isdigit() and len(text) < 10 else 0
+    return int(text) if text and text.isdecimal() and len(text) < 10 else 0
