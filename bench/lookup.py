@@ -3,20 +3,33 @@
 Makes a ThreatExchange PDQ text file of random 256-bit hashes (cached under ``bench/out``),
 imports it with the installed ``vigil bank import`` into a fresh SQLite database, gives a
 user of the local agency an API token with the lookup scope, starts ``vigil serve`` on
-127.0.0.1 and measures from separate client processes (httpx, one connection each):
+127.0.0.1 and measures from separate client processes:
 
-- single lookups per second (``GET /api/lookup``), p50 / p99 latency;
-- batch hashes per second (``POST /api/lookup``, 1,000 hashes a request);
+- single lookups per second (``GET /api/lookup``, a known hash picked at random each time),
+  p50 / p99 latency, and the server's CPU time a request;
+- batch hashes per second (``POST /api/lookup``, 1,000 hashes a request) and the server's
+  CPU time a batch;
 - the server's resident memory (each worker process's, with ``--workers``);
 - the time from ``vigil bank import`` of a new 10,000-entry file returning to its hashes
   answering (polled every 50 ms).
 
-    .venv/bin/python bench/lookup.py [--entries 1000000] [--clients 4] [--seconds 10]
-                                     [--workers 1] [--server-cpus 0] [--client-cpus 1]
+    .venv/bin/python bench/lookup.py [--entries 1000000] [--seconds 10] [--workers 1]
+                                     [--connections 8] [--clients 4] [--batch-clients 2]
+                                     [--single-client wrk|httpx]
+                                     [--server-cpus 0] [--client-cpus 1]
 
-``--server-cpus`` and ``--client-cpus`` pin the server (all its workers) and the clients to
-those CPUs (``taskset``'s list syntax: ``0``, ``0,1``, ``0-3``), so that on a small machine
-the clients' own CPU time does not come out of the server's.
+Single lookups are driven by ``wrk`` (``apt-get install wrk``) when it is installed: one
+thread, ``--connections`` connections, ``bench/lookup_single.lua`` picking the hashes, for
+``--seconds`` rounded to whole seconds. Python clients take much of the CPU the server needs
+on a small machine, so the rate they see says as much about them as about the server. Without
+wrk (or with ``--single-client httpx``) ``--clients`` httpx processes ask instead, one
+connection each. Any answer other than 200 makes the bench fail. Batches are always asked by
+``--batch-clients`` httpx processes (one connection each; they do not parse the answers),
+whose cost a hash is small against the server's.
+
+``--server-cpus`` and ``--client-cpus`` pin the server (all its workers) and the clients
+(wrk too) to those CPUs (``taskset``'s list syntax: ``0``, ``0,1``, ``0-3``), so that on a
+small machine the clients' own CPU time does not come out of the server's.
 """
 
 from __future__ import annotations
@@ -25,13 +38,17 @@ import argparse
 import multiprocessing as mp
 import os
 import platform
+import re
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Literal
 
 import httpx2 as httpx
 import numpy as np
@@ -39,6 +56,11 @@ import numpy as np
 BENCH = Path(__file__).resolve().parent
 VIGIL = Path(sys.executable).with_name("vigil")
 PASSWORD = "a long passphrase for measuring 1"
+WRK = "/usr/bin/wrk"
+# One thread keeps up with the server's rate on a few connections and takes one core at most.
+WRK_THREADS = 1
+# wrk writes a latency with the unit that keeps its number small.
+WRK_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 
 def _te_file(path: Path, count: int, seed: int) -> Path:
@@ -153,7 +175,20 @@ def _pin(cpus: set[int] | None) -> None:
         os.sched_setaffinity(0, cpus)
 
 
-def _client(args: tuple[str, str, str, list[str], int, float]) -> tuple[int, list[float]]:
+Mode = Literal["single", "batch"]
+
+
+@dataclass(frozen=True)
+class Load:
+    """What one run of the clients measured."""
+
+    requests: int
+    hashes_per_second: float
+    p50_ms: float
+    p99_ms: float
+
+
+def _client(args: tuple[str, str, Mode, list[str], int, float]) -> tuple[int, list[float]]:
     """One client process: asks until ``seconds`` pass; returns hashes asked and latencies."""
     base, token, mode, hashes, batch, seconds = args
     headers = {"Authorization": f"Bearer {token}"}
@@ -172,47 +207,184 @@ def _client(args: tuple[str, str, str, list[str], int, float]) -> tuple[int, lis
                 picked = [hashes[int(i)] for i in rng.integers(len(hashes), size=batch)]
                 response = client.post("/api/lookup", json={"signal_type": "pdq", "hashes": picked})
                 asked += batch
+            # The status only: parsing the answer would add the client's cost to the rate.
             response.raise_for_status()
             latencies.append(time.perf_counter() - started)
     return asked, latencies
 
 
-def _measure(
+def _measure_httpx(
     base: str,
     token: str,
-    mode: str,
+    mode: Mode,
     hashes: list[str],
     clients: int,
     batch: int,
     seconds: float,
     cpus: set[int] | None,
-) -> dict[str, float]:
+) -> Load:
+    """``clients`` httpx processes asking at once for ``seconds``."""
     jobs = [(base, token, mode, hashes, batch, seconds)] * clients
-    started = time.perf_counter()
     with mp.get_context("spawn").Pool(clients, initializer=_pin, initargs=(cpus,)) as pool:
         results = pool.map(_client, jobs)
-    wall = time.perf_counter() - started - 0.0
     asked = sum(r[0] for r in results)
     latencies = np.array([x for r in results for x in r[1]])
-    return {
-        "requests": float(latencies.size),
-        "per_second": asked / seconds,
-        "p50_ms": float(np.percentile(latencies, 50) * 1000),
-        "p99_ms": float(np.percentile(latencies, 99) * 1000),
-        "wall": wall,
-    }
+    return Load(
+        requests=latencies.size,
+        hashes_per_second=asked / seconds,
+        p50_ms=float(np.percentile(latencies, 50) * 1000),
+        p99_ms=float(np.percentile(latencies, 99) * 1000),
+    )
 
 
-def main() -> None:
+def _wrk() -> str | None:
+    """The wrk program, if installed."""
+    return shutil.which("wrk") or (WRK if os.access(WRK, os.X_OK) else None)
+
+
+def _measure_wrk(
+    wrk: str,
+    base: str,
+    token: str,
+    hashes_file: Path,
+    connections: int,
+    seconds: float,
+    cpus: set[int] | None,
+) -> Load:
+    """Single lookups from wrk for ``seconds`` (whole seconds: wrk takes no fractions)."""
+    done = subprocess.run(
+        [
+            wrk,
+            f"--threads={WRK_THREADS}",
+            f"--connections={connections}",
+            f"--duration={max(1, round(seconds))}s",
+            "--timeout=30s",
+            "--latency",
+            f"--header=Authorization: Bearer {token}",
+            f"--script={BENCH / 'lookup_single.lua'}",
+            base,
+            "--",
+            str(hashes_file),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        preexec_fn=partial(_pin, cpus),
+    )
+    if done.returncode:
+        raise SystemExit(f"wrk failed (exit status {done.returncode}):\n{done.stdout}{done.stderr}")
+    try:
+        return _wrk_load(done.stdout)
+    except ValueError as error:
+        raise SystemExit(f"wrk: {error}; its output:\n{done.stdout}{done.stderr}") from None
+
+
+def _wrk_load(output: str) -> Load:
+    """The figures of wrk's ``--latency`` report; raises ValueError if any request failed."""
+    failed = re.search(r"^non-200 responses: (\d+) \(first status (\d+)\)$", output, re.M)
+    if failed is None:
+        raise ValueError("no count of non-200 responses (lookup_single.lua's done)")
+    if int(failed[1]):
+        raise ValueError(f"{failed[1]} answers were not 200 (the first: {failed[2]})")
+    socket_errors = re.search(r"^\s*Socket errors: (.*)$", output, re.M)
+    if socket_errors:
+        raise ValueError(f"socket errors: {socket_errors[1]}")
+    requests = re.search(r"^\s*(\d+) requests in ", output, re.M)
+    rate = re.search(r"^Requests/sec:\s*([\d.]+)$", output, re.M)
+    if requests is None or rate is None:
+        raise ValueError("no request count or rate")
+    return Load(
+        requests=int(requests[1]),
+        hashes_per_second=float(rate[1]),
+        p50_ms=_wrk_percentile_ms(output, 50),
+        p99_ms=_wrk_percentile_ms(output, 99),
+    )
+
+
+def _wrk_percentile_ms(output: str, percent: int) -> float:
+    """A line of wrk's "Latency Distribution" (``     99%    3.52ms``) in milliseconds."""
+    line = re.search(rf"^\s*{percent}%\s+([\d.]+)(us|ms|s|m|h)$", output, re.M)
+    if line is None:
+        raise ValueError(f"no {percent}% line in the latency distribution")
+    return float(line[1]) * WRK_UNIT_MS[line[2]]
+
+
+def _options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=1_000_000)
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--entries", type=int, default=1_000_000, help="PDQ hashes in the bank")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=10.0,
+        help="how long single lookups, then batches, are asked (wrk: whole seconds)",
+    )
+    parser.add_argument("--batch", type=int, default=1000, help="hashes a batch request")
     parser.add_argument("--workers", type=int, default=1, help="vigil serve --workers")
+    parser.add_argument(
+        "--single-client",
+        choices=["wrk", "httpx"],
+        help="load generator for single lookups (default: wrk if installed, else httpx)",
+    )
+    parser.add_argument(
+        "--connections", type=int, default=8, help="wrk's connections for single lookups"
+    )
+    parser.add_argument(
+        "--clients", type=int, default=4, help="httpx processes for single lookups without wrk"
+    )
+    parser.add_argument("--batch-clients", type=int, default=2, help="httpx processes for batches")
     parser.add_argument("--server-cpus", type=_cpu_list, help="pin the server to these CPUs")
     parser.add_argument("--client-cpus", type=_cpu_list, help="pin the clients to these CPUs")
     options = parser.parse_args()
+    for name in ("connections", "clients", "batch_clients"):
+        if getattr(options, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    options.wrk = _wrk()
+    if options.single_client is None:
+        options.single_client = "wrk" if options.wrk else "httpx"
+    if options.single_client == "wrk" and options.wrk is None:
+        parser.error(f"--single-client wrk: no wrk on PATH or at {WRK} (apt-get install wrk)")
+    return options
+
+
+def _singles(
+    options: argparse.Namespace, base: str, token: str, known: list[str], hashes_file: Path
+) -> Load:
+    if options.single_client == "wrk":
+        return _measure_wrk(
+            options.wrk,
+            base,
+            token,
+            hashes_file,
+            options.connections,
+            options.seconds,
+            options.client_cpus,
+        )
+    return _measure_httpx(
+        base, token, "single", known, options.clients, 1, options.seconds, options.client_cpus
+    )
+
+
+def _report(mode: Mode, client: str, load: Load, cpu_seconds: float, batch: int) -> None:
+    # On a shared machine the clients' rate depends on everyone's load; the
+    # server's own CPU time per request says what one core can serve.
+    cpu_ms = cpu_seconds / load.requests * 1000
+    print(
+        f"{mode} ({client}): {load.hashes_per_second:,.0f} hashes/s over "
+        f"{load.requests:,} requests, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms; "
+        f"server CPU {cpu_ms:.2f} ms a request ({1000 / cpu_ms * batch:,.0f} hashes/s a core)",
+        flush=True,
+    )
+
+
+def main() -> None:
+    options = _options()
+    single_client = (
+        f"wrk, {options.connections} connections"
+        if options.single_client == "wrk"
+        else f"{options.clients} httpx clients"
+    )
+    batch_client = f"{options.batch_clients} httpx clients"
+    print(f"single lookups from {single_client}; batches from {batch_client}", flush=True)
 
     out_dir = BENCH / "out"
     out_dir.mkdir(exist_ok=True)
@@ -222,6 +394,8 @@ def main() -> None:
     fresh = _hashes(new, 5)
 
     with tempfile.TemporaryDirectory(prefix="vigil-lookup-bench-") as data_dir:
+        hashes_file = Path(data_dir) / "known-hashes.txt"
+        hashes_file.write_text("".join(f"{value}\n" for value in known))
         env = {
             **os.environ,
             "VIGIL_DATA_DIR": data_dir,
@@ -259,28 +433,21 @@ def main() -> None:
                 headers=headers,
             ).json()
             assert check["results"][0]["match"], check
-            for mode, batch in (("single", 1), ("batch", options.batch)):
-                cpu = _cpu_seconds(server.pid)
-                figures = _measure(
-                    base,
-                    token,
-                    mode,
-                    known,
-                    options.clients,
-                    batch,
-                    options.seconds,
-                    options.client_cpus,
-                )
-                # On a shared machine the clients' rate depends on everyone's load; the
-                # server's own CPU time per request says what one core can serve.
-                cpu_ms = (_cpu_seconds(server.pid) - cpu) / figures["requests"] * 1000
-                print(
-                    f"{mode}: {figures['per_second']:,.0f} hashes/s over "
-                    f"{figures['requests']:,.0f} requests, p50 {figures['p50_ms']:.1f} ms, "
-                    f"p99 {figures['p99_ms']:.1f} ms; server CPU {cpu_ms:.2f} ms a request "
-                    f"({1000 / cpu_ms * batch:,.0f} hashes/s a core)",
-                    flush=True,
-                )
+            cpu = _cpu_seconds(server.pid)
+            singles = _singles(options, base, token, known, hashes_file)
+            _report("single", single_client, singles, _cpu_seconds(server.pid) - cpu, 1)
+            cpu = _cpu_seconds(server.pid)
+            batches = _measure_httpx(
+                base,
+                token,
+                "batch",
+                known,
+                options.batch_clients,
+                options.batch,
+                options.seconds,
+                options.client_cpus,
+            )
+            _report("batch", batch_client, batches, _cpu_seconds(server.pid) - cpu, options.batch)
             print(f"server RSS {_rss_text(server.pid)}", flush=True)
             imported = _vigil(env, "bank", "import", str(new), "--bank", "new", "--create")
             after = time.perf_counter()
@@ -306,8 +473,8 @@ def main() -> None:
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"load average {load:.1f} at the end; {options.workers} server worker(s) on CPUs "
-        f"{_cpus_text(options.server_cpus)}, {options.clients} clients on CPUs "
-        f"{_cpus_text(options.client_cpus)}"
+        f"{_cpus_text(options.server_cpus)}, clients ({single_client}; {batch_client}) on "
+        f"CPUs {_cpus_text(options.client_cpus)}"
     )
 
 
