@@ -1,4 +1,8 @@
-"""PdqIndex answers radius queries exactly: the same as brute force, at every radius."""
+"""PdqIndex answers radius queries exactly: the same as brute force, at every radius.
+
+Most tests run on both layouts of the table: the plain one and the sketched one (the lookup
+service's), whose searches check candidates on 96 bits kept in the lists first.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from tests.index.conftest import brute_force, byte_distances, flipped, random_co
 from vigil.index.pdq import PdqIndex, codes_from_hex
 
 RADII = [0, 1, 15, 16, 31, 32, 40]
+LAYOUTS = [pytest.param(False, id="plain"), pytest.param(True, id="sketched")]
 
 
 @st.composite
@@ -29,21 +34,22 @@ def planted_case(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return codes, ids.astype(np.int64), queries
 
 
+@pytest.mark.parametrize("sketched", LAYOUTS)
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(case=planted_case(), radius=st.sampled_from(RADII))
 def test_search_agrees_with_brute_force(
-    case: tuple[np.ndarray, np.ndarray, np.ndarray], radius: int
+    sketched: bool, case: tuple[np.ndarray, np.ndarray, np.ndarray], radius: int
 ) -> None:
     codes, ids, queries = case
-    index = PdqIndex.build(codes, ids)
+    index = PdqIndex.build(codes, ids, sketched=sketched)
 
     for query in queries:
         assert index.search(query, radius) == brute_force(codes, ids.tolist(), query, radius)
     assert index.search_many(queries, radius) == [index.search(q, radius) for q in queries]
 
 
-@pytest.fixture(scope="module")
-def large() -> tuple[PdqIndex, np.ndarray, np.ndarray, np.ndarray]:
+@pytest.fixture(scope="module", params=LAYOUTS)
+def large(request: pytest.FixtureRequest) -> tuple[PdqIndex, np.ndarray, np.ndarray, np.ndarray]:
     """70,000 hashes (row numbers past 16 bits), and queries planted at 0-40 bits from some.
 
     Also the distance from every query to every hash, the brute-force truth.
@@ -59,7 +65,7 @@ def large() -> tuple[PdqIndex, np.ndarray, np.ndarray, np.ndarray]:
         ]
     )
     distances = np.stack([byte_distances(codes, query) for query in queries])
-    return PdqIndex.build(codes, ids), ids, queries, distances
+    return PdqIndex.build(codes, ids, sketched=request.param), ids, queries, distances
 
 
 @pytest.mark.parametrize("radius", RADII)
@@ -78,14 +84,15 @@ def test_large_index_agrees_with_brute_force(
     assert any(truth), "no query had a hit: the test would prove nothing"
 
 
+@pytest.mark.parametrize("sketched", LAYOUTS)
 @pytest.mark.parametrize("seed", range(8))
-def test_a_hash_at_exactly_31_bits_is_found_and_one_at_32_is_not(seed: int) -> None:
+def test_a_hash_at_exactly_31_bits_is_found_and_one_at_32_is_not(seed: int, sketched: bool) -> None:
     rng = np.random.default_rng(seed)
     codes = random_codes(rng, 5000)
     query = random_codes(rng, 1)[0]
     codes[10] = flipped(rng, query, 31)
     codes[20] = flipped(rng, query, 32)
-    index = PdqIndex.build(codes, np.arange(5000, dtype=np.int64))
+    index = PdqIndex.build(codes, np.arange(5000, dtype=np.int64), sketched=sketched)
 
     assert index.search(query) == [(10, 31)]
     assert index.search(query, 32) == [(10, 31), (20, 32)]
@@ -102,7 +109,8 @@ def _spread(code: np.ndarray, per_chunk: list[int], rng: np.random.Generator) ->
     return out
 
 
-def test_the_hardest_neighbours_at_31_bits_are_all_found() -> None:
+@pytest.mark.parametrize("sketched", LAYOUTS)
+def test_the_hardest_neighbours_at_31_bits_are_all_found(sketched: bool) -> None:
     """Two bits off in 15 chunks and one in the last: only that chunk's one-bit probe sees it.
 
     One such neighbour for every chunk and every bit of it, so a single missing probe fails.
@@ -117,7 +125,7 @@ def test_the_hardest_neighbours_at_31_bits_are_all_found() -> None:
             hard.append(neighbour)
     too_far = [_spread(centre, [2] * 16, rng) for _ in range(20)]
     codes = np.concatenate([random_codes(rng, 3000), np.stack(hard), np.stack(too_far)])
-    index = PdqIndex.build(codes, np.arange(codes.shape[0], dtype=np.int64))
+    index = PdqIndex.build(codes, np.arange(codes.shape[0], dtype=np.int64), sketched=sketched)
     hard_ids = list(range(3000, 3256))
 
     assert index.search(centre) == [(found, 31) for found in hard_ids]
@@ -125,7 +133,8 @@ def test_the_hardest_neighbours_at_31_bits_are_all_found() -> None:
     assert len(index.search(centre, 32)) == 256 + 20
 
 
-def test_the_hardest_neighbours_at_15_bits_are_all_found() -> None:
+@pytest.mark.parametrize("sketched", LAYOUTS)
+def test_the_hardest_neighbours_at_15_bits_are_all_found(sketched: bool) -> None:
     """One bit off in 15 chunks: only the last chunk's exact lookup sees it."""
     rng = np.random.default_rng(14)
     centre = random_codes(rng, 1)[0]
@@ -134,7 +143,7 @@ def test_the_hardest_neighbours_at_15_bits_are_all_found() -> None:
     ]
     at_16 = [_spread(centre, [1] * 16, rng) for _ in range(5)]
     codes = np.concatenate([random_codes(rng, 3000), np.stack(hard), np.stack(at_16)])
-    index = PdqIndex.build(codes, np.arange(codes.shape[0], dtype=np.int64))
+    index = PdqIndex.build(codes, np.arange(codes.shape[0], dtype=np.int64), sketched=sketched)
 
     assert index.search(centre, 15) == [(found, 15) for found in range(3000, 3016)]
     assert index.search(centre, 16) == [
@@ -143,11 +152,12 @@ def test_the_hardest_neighbours_at_15_bits_are_all_found() -> None:
     ]
 
 
-def test_radius_zero_finds_only_the_same_hash() -> None:
+@pytest.mark.parametrize("sketched", LAYOUTS)
+def test_radius_zero_finds_only_the_same_hash(sketched: bool) -> None:
     rng = np.random.default_rng(3)
     codes = random_codes(rng, 1000)
     codes[1] = flipped(rng, codes[0], 1)
-    index = PdqIndex.build(codes, np.arange(1000, dtype=np.int64))
+    index = PdqIndex.build(codes, np.arange(1000, dtype=np.int64), sketched=sketched)
 
     assert index.search(codes[0], 0) == [(0, 0)]
     assert index.search(codes[0], 1) == [(0, 0), (1, 1)]
@@ -204,11 +214,15 @@ def test_the_same_hash_under_two_ids_returns_both() -> None:
 
 
 def test_an_empty_index_finds_nothing() -> None:
-    empty = PdqIndex()
-    built_empty = PdqIndex.build(np.empty((0, 32), np.uint8), np.empty(0, np.int64))
+    nothing = (np.empty((0, 32), np.uint8), np.empty(0, np.int64))
     query = "ab" * 32
 
-    for index in (empty, built_empty):
+    for index in (
+        PdqIndex(),
+        PdqIndex.build(*nothing),
+        PdqIndex(sketched=True),
+        PdqIndex.build(*nothing, sketched=True),
+    ):
         assert len(index) == 0
         assert index.search(query) == []
         assert index.search(query, 256) == []
@@ -272,3 +286,26 @@ def test_a_batch_larger_than_a_group_equals_its_queries_one_by_one() -> None:
     assert batch == [index.search(query) for query in queries]
     assert all(batch[1250:]), "a planted hash was not found"
     assert index.search_many(queries, 15) == [index.search(query, 15) for query in queries]
+
+
+def test_a_sketched_index_answers_as_the_plain_one_at_a_million() -> None:
+    """Sketched, a million hashes: batches (sorted probes) and single queries (one by one)
+    give exactly the plain table's answers at radius 31 and 15, for planted neighbours 0-31
+    bits away, random queries, and hashes stored twice; it holds about 265 bytes a hash."""
+    rng = np.random.default_rng(20261203)
+    count = 1 << 20
+    codes = random_codes(rng, count)
+    codes[1:200:2] = codes[0:200:2]
+    ids = np.arange(count, dtype=np.int64)
+    plain = PdqIndex.build(codes, ids)
+    sketched = PdqIndex.build(codes, ids, sketched=True)
+    rows = rng.integers(0, count, size=600)
+    planted = np.stack([flipped(rng, codes[row], int(row % 32)) for row in rows])
+    queries = np.concatenate([random_codes(rng, 600), planted])
+
+    for radius in (31, 15):
+        answers = plain.search_many(queries, radius)
+        assert sketched.search_many(queries, radius) == answers
+        assert [sketched.search(query, radius) for query in queries[::20]] == answers[::20]
+    assert all(plain.search_many(planted)), "a planted hash was not found"
+    assert 250 <= sketched.nbytes / count <= 270

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,13 +12,13 @@ from sqlalchemy import select
 from tests.imagegen import make_jpeg
 from vigil.banks.catalog import create_bank, delete_bank
 from vigil.banks.transfer import import_file
-from vigil.matching.lookup import MAX_BATCH, LookupInputError, LookupService
+from vigil.matching.lookup import MAX_BATCH, LookupInputError, LookupService, parse_values
 from vigil.sharing import policy
 from vigil.sharing.actor import Actor
 from vigil.sharing.agencies import create_agency
 from vigil.sharing.audit import Action
 from vigil.signals.crypto import hash_bytes
-from vigil.signals.registry import PDQ
+from vigil.signals.registry import MD5, PDQ
 from vigil.store.db import Store
 from vigil.store.models import AgencyKind, AuditEvent, BankEntry, GrantReason, RecordType, Role
 
@@ -201,6 +202,38 @@ def test_requests_are_checked_and_errors_name_the_value(store: Store) -> None:
         auditor = _viewer(store, roles=frozenset({Role.AUDITOR}))
         with pytest.raises(policy.ForbiddenError, match="may not lookup"):
             service.lookup(store.session, auditor, "pdq", ["0" * 64])
+
+
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        (["ab" * 32, " AB" * 1 + "cd" * 31 + "\t"], None),
+        (["ab" * 32, "ab" * 15 + "  " + "ab" * 16], "hashes[1]"),
+        (["ab" * 32, "ab" * 31 + "zz"], "hashes[1]"),
+        (["ab" * 31 + "\u0661\u0662", "ab" * 32], "hashes[0]"),
+        (["ab" * 32, "ab" * 32, ("ab" * 32).encode()], "hashes[2]"),
+        (["ab" * 32, None], "hashes[1]"),
+        (["ab" * 33], "hashes[0]"),
+    ],
+)
+def test_a_batch_is_read_as_each_value_would_be(values: list[object], problem: str | None) -> None:
+    """A batch is checked in one go; its answer, or the error naming the first bad value,
+    must be what checking the values one by one gives."""
+    one_by_one: list[str] = []
+    expected = None
+    for number, value in enumerate(values):
+        try:
+            one_by_one.append(PDQ.parse(value))
+        except ValueError:
+            expected = f"hashes[{number}]"
+            break
+    assert expected == problem
+    if problem is None:
+        assert parse_values(PDQ, values) == one_by_one
+    else:
+        with pytest.raises(LookupInputError, match=re.escape(problem)):
+            parse_values(PDQ, values)
+    assert parse_values(MD5, [" " + "AB" * 16]) == ["ab" * 16]
 
 
 def _te_pdq_file(path: Path, hashes: list[str]) -> Path:

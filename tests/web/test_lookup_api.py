@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from vigil.banks.catalog import create_bank
 from vigil.config import Settings
+from vigil.matching.lookup import KnownMatch, LookupAnswer
 from vigil.sharing.accounts import create_user
 from vigil.sharing.agencies import create_agency
 from vigil.sharing.audit import Action
@@ -21,7 +22,7 @@ from vigil.store.db import Store
 from vigil.store.models import AgencyKind, AuditEvent, BankEntry, Role, Scope, utcnow
 from vigil.web.config import WebConfig
 from vigil.web.errors import install_error_handlers
-from vigil.web.lookup import Lookup, LookupConfig, install_lookup
+from vigil.web.lookup import Lookup, LookupConfig, LookupOut, install_lookup, lookup_response
 
 RNG = np.random.default_rng(3)
 PASSWORD = "correct horse battery staple 7"
@@ -227,3 +228,29 @@ def test_a_serve_worker_fills_the_service_at_startup_and_audits_at_shutdown(
             select(AuditEvent).where(AuditEvent.action == Action.LOOKUP.value)
         ).all()
     assert [event.user_name for event in events] == ["platform-bot"]
+
+
+def test_answers_are_written_as_the_documented_shape_with_names_escaped() -> None:
+    """The JSON is written by hand for speed: it must still be valid, match ``LookupOut``,
+    and carry bank names and categories exactly, whatever characters they hold."""
+    bank = 'Bank "A" \\ ünï\n</script>'
+    answers = [
+        LookupAnswer("ab" * 32, (KnownMatch(bank, 7, 'cat "1"', 3), KnownMatch("b", 9, None, 0))),
+        LookupAnswer("cd" * 32, ()),
+    ]
+
+    response = lookup_response(" PDQ ", answers)
+
+    parsed = LookupOut.model_validate_json(response.body)
+    assert parsed.signal_type == "pdq"
+    assert [(r.hash, r.match) for r in parsed.results] == [("ab" * 32, True), ("cd" * 32, False)]
+    first, second = parsed.results[0].matches
+    assert (first.bank, first.category, first.distance, first.reference) == (
+        bank,
+        'cat "1"',
+        3,
+        "vigil:entry:7",
+    )
+    assert (second.bank, second.category, second.reference) == ("b", None, "vigil:entry:9")
+    assert parsed.results[1].matches == []
+    assert response.media_type == "application/json"

@@ -9,7 +9,11 @@ def search(
     starts: _Buffer,
     low: _Buffer,
     high: _Buffer | None,
+    sketch: _Buffer | None,
     queries: _Buffer,
     radius: int,
     /,
 ) -> tuple[bytes, bytes, bytes]: ...
+def fill_sketch(
+    words: _Buffer, low: _Buffer, high: _Buffer | None, sketch: NDArray[Any], /
+) -> None: ...

@@ -16,12 +16,18 @@ is just as exact, only slower.
 
 Searches may run from several threads at once; adding and removing must not run alongside
 anything else (the caller serialises writes).
+
+A *sketched* index (``PdqIndex(sketched=True)``) builds its table with sketches (see
+:mod:`vigil.index.table`): about 265 bytes a hash instead of 85, for searches three times as
+fast at a million hashes. The lookup service uses one; matching keeps the smaller one.
 """
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,7 +47,7 @@ from vigil.index.codes import (
 from vigil.index.table import MAX_LOOKUP_RADIUS, ChunkTable
 from vigil.signals.registry import PDQ
 
-__all__ = ["DEFAULT_RADIUS", "PdqIndex", "codes_from_hex"]
+__all__ = ["DEFAULT_RADIUS", "Found", "PdqIndex", "codes_from_hex"]
 
 #: PDQ's usual match threshold, in bits.
 DEFAULT_RADIUS = PDQ.default_threshold
@@ -58,6 +64,16 @@ Match = tuple[int, int]
 _BY_DISTANCE_THEN_ID = operator.itemgetter(1, 0)
 
 
+class Found(NamedTuple):
+    """Hits of many queries as flat arrays, one entry a (query, id)."""
+
+    #: The query's number (its row in the codes asked).
+    numbers: NDArray[np.intp]
+    ids: NDArray[np.int64]
+    #: The smallest distance of an id's hashes to the query, in bits.
+    distances: NDArray[np.uint16]
+
+
 class PdqIndex:
     """Exact Hamming-radius search over 256-bit PDQ hashes, each stored with an integer id.
 
@@ -65,7 +81,9 @@ class PdqIndex:
     a search returns each id once, at its smallest distance.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, sketched: bool = False) -> None:
+        #: Whether the table keeps sketches (faster searches, more memory).
+        self.sketched = sketched
         self._table: ChunkTable | None = None
         # Ids of the table's rows, in int32 when they all fit (4 bytes a hash, not 8).
         self._table_ids: NDArray[np.int32] | NDArray[np.int64] = np.empty(0, dtype=np.int32)
@@ -76,12 +94,14 @@ class PdqIndex:
         self._tail_ids: NDArray[np.int64] = _NO_IDS
 
     @classmethod
-    def build(cls, codes: NDArray[np.uint8], ids: NDArray[np.int64]) -> PdqIndex:
+    def build(
+        cls, codes: NDArray[np.uint8], ids: NDArray[np.int64], sketched: bool = False
+    ) -> PdqIndex:
         """An index of ``codes`` ``(n, 32)`` (hash bytes, most significant first), ``ids`` ``(n,)``.
 
         ValueError if the arrays do not have those shapes.
         """
-        index = cls()
+        index = cls(sketched)
         checked = checked_codes(codes)
         index._rebuild(checked, checked_ids(ids, checked.shape[0]))
         return index
@@ -167,9 +187,17 @@ class PdqIndex:
         self, codes: NDArray[np.uint8], radius: int = DEFAULT_RADIUS
     ) -> list[list[Match]]:
         """:meth:`search` for each row of ``codes`` ``(m, 32)``, vectorised across queries."""
+        found = self.search_arrays(codes, radius)
+        bounds = np.searchsorted(found.numbers, np.arange(len(codes) + 1)).tolist()
+        pairs = list(zip(found.ids.tolist(), found.distances.tolist(), strict=True))
+        return [pairs[begin:end] for begin, end in itertools.pairwise(bounds)]
+
+    def search_arrays(self, codes: NDArray[np.uint8], radius: int = DEFAULT_RADIUS) -> Found:
+        """:meth:`search_many`'s answer as flat arrays: each query's hits (its number, the id,
+        the smallest distance of that id), ordered by query, then distance, then id."""
         limit = _checked_radius(radius)
         queries = as_words(checked_codes(codes))
-        best: list[dict[int, int]] = [{} for _ in range(queries.shape[0])]
+        parts: list[tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.uint16]]] = []
         table = self._table
         if table is not None and queries.shape[0]:
             if limit <= MAX_LOOKUP_RADIUS:
@@ -179,11 +207,23 @@ class PdqIndex:
             if self._removed is not None:
                 live = ~self._removed[rows]
                 numbers, rows, distance = numbers[live], rows[live], distance[live]
-            _keep_best(best, numbers, self._table_ids.take(rows), distance)
+            parts.append((numbers, self._table_ids.take(rows).astype(np.int64), distance))
         if self._tail_ids.size and queries.shape[0]:
             numbers, rows, distance = scan_many(as_words(self._tail_codes), queries, limit)
-            _keep_best(best, numbers, self._tail_ids.take(rows), distance)
-        return [sorted(found.items(), key=_BY_DISTANCE_THEN_ID) for found in best]
+            parts.append((numbers, self._tail_ids.take(rows), distance))
+        if not parts:
+            return Found(np.empty(0, np.intp), _NO_IDS, np.empty(0, np.uint16))
+        numbers = np.concatenate([part[0] for part in parts])
+        ids = np.concatenate([part[1] for part in parts])
+        distance = np.concatenate([part[2] for part in parts])
+        # An id stored with several hashes is kept once, at its smallest distance.
+        order = np.lexsort((distance, ids, numbers))
+        numbers, ids, distance = numbers[order], ids[order], distance[order]
+        first = np.ones(numbers.size, dtype=np.bool_)
+        first[1:] = (numbers[1:] != numbers[:-1]) | (ids[1:] != ids[:-1])
+        numbers, ids, distance = numbers[first], ids[first], distance[first]
+        order = np.lexsort((ids, distance, numbers))
+        return Found(numbers[order], ids[order], distance[order])
 
     def __len__(self) -> int:
         table_size = 0 if self._table is None else len(self._table) - self._removed_count
@@ -219,7 +259,7 @@ class PdqIndex:
         if not ids.size:
             self._table, self._table_ids = None, np.empty(0, dtype=np.int32)
             return
-        self._table, order = ChunkTable.build(codes)
+        self._table, order = ChunkTable.build(codes, self.sketched)
         stored = ids.take(order)
         fits = stored.min() >= _INT32.min and stored.max() <= _INT32.max
         self._table_ids = stored.astype(np.int32) if fits else stored
@@ -229,18 +269,3 @@ def _checked_radius(radius: int) -> int:
     if isinstance(radius, bool) or not isinstance(radius, int | np.integer) or radius < 0:
         raise ValueError(f"radius must be a whole number of bits, 0 or more: {radius!r}")
     return int(radius)
-
-
-def _keep_best(
-    best: list[dict[int, int]],
-    numbers: NDArray[np.intp],
-    ids: NDArray[np.int32] | NDArray[np.int64],
-    distance: NDArray[np.uint16],
-) -> None:
-    """Fold hits (query number, id, distance) into each query's smallest distance per id."""
-    for number, found, distance_bits in zip(
-        numbers.tolist(), ids.tolist(), distance.tolist(), strict=True
-    ):
-        seen = best[number]
-        if distance_bits < seen.get(found, CODE_BITS + 1):
-            seen[found] = distance_bits

@@ -14,7 +14,12 @@ Layout, chosen to stay under 100 bytes a hash at a million hashes:
 * for chunks 1-15, the row numbers sorted by that chunk's value; a row number is split
   into its low 16 bits and the rest, kept in one byte while there are at most 2**24
   hashes (45 bytes a hash instead of 60, for about 5 microseconds a lookup);
-* one table of 65,537 bucket starts per chunk (4 MiB in all), as positions in those lists.
+* one table of 65,537 bucket starts per chunk (4 MiB in all), as positions in those lists;
+* optionally (``sketched``), beside each entry of those lists, six other chunks of its hash
+  (96 bits, 180 more bytes a hash): a candidate is then checked first in the list it was
+  found in, and almost never read from the hashes. Searches get three times as fast at a
+  million hashes and eight times at ten million; the lookup service, which answers
+  partners' requests one after the other, takes that trade.
 
 Lookups run in C (``_probe.c``): one pass over a query's buckets and candidates, with no
 temporary arrays; a large batch sorts its candidates by where they lie before checking them.
@@ -35,6 +40,8 @@ CHUNKS = 16
 CHUNK_KEYS = 1 << 16
 #: The largest radius the table answers by lookups; larger ones need a full scan.
 MAX_LOOKUP_RADIUS = 2 * CHUNKS - 1
+#: Chunks of its hash a sketched table keeps beside each list entry (as _probe.c expects).
+SKETCH_CHUNKS = 6
 Rows = NDArray[np.intp]
 Distances = NDArray[np.uint16]
 
@@ -52,10 +59,14 @@ class ChunkTable:
     low: NDArray[np.uint16]
     #: The rest of those row numbers; None while every row number fits in 16 bits.
     high: NDArray[np.uint8] | NDArray[np.uint16] | None
+    #: For a sketched table, ``(15 * n, 6)``: the chunks c+1..c+6 (mod 16) of the hash of
+    #: each entry of ``low``, c being the chunk of its list; None otherwise.
+    sketch: NDArray[np.uint16] | None = None
 
     @classmethod
-    def build(cls, codes: Codes) -> tuple[ChunkTable, NDArray[np.intp]]:
-        """Index C-contiguous ``(n, 32)`` codes; also return the order they were stored in.
+    def build(cls, codes: Codes, sketched: bool = False) -> tuple[ChunkTable, NDArray[np.intp]]:
+        """Index C-contiguous ``(n, 32)`` codes (with sketches if ``sketched``); also return
+        the order they were stored in.
 
         Row ``i`` of the table is ``codes[order[i]]``: reorder anything kept per hash alike.
         """
@@ -92,7 +103,11 @@ class ChunkTable:
             low[base : base + count] = rows.astype(np.uint16)
             if high is not None:
                 high[base : base + count] = (rows >> 16).astype(high.dtype)
-        return cls(words=words, starts=starts, low=low, high=high), order
+        sketch = None
+        if sketched:
+            sketch = np.empty(((CHUNKS - 1) * count, SKETCH_CHUNKS), dtype=np.uint16)
+            _probe.fill_sketch(words, low, high, sketch)
+        return cls(words=words, starts=starts, low=low, high=high, sketch=sketch), order
 
     def __len__(self) -> int:
         return int(self.words.shape[0])
@@ -100,7 +115,7 @@ class ChunkTable:
     @property
     def nbytes(self) -> int:
         """Bytes held by the table's arrays."""
-        extra = 0 if self.high is None else self.high.nbytes
+        extra = sum(part.nbytes for part in (self.high, self.sketch) if part is not None)
         return self.words.nbytes + self.starts.nbytes + self.low.nbytes + extra
 
     def search(self, query: Words, radius: int) -> tuple[Rows, Distances]:
@@ -122,6 +137,7 @@ class ChunkTable:
             self.starts,
             self.low,
             self.high,
+            self.sketch,
             np.ascontiguousarray(queries),
             radius,
         )

@@ -21,11 +21,12 @@ change.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -55,6 +56,14 @@ _MAX_SEGMENTS = 32
 _DEAD_SHARE = 4
 
 
+# A segment's hits: the asked value's number, the position in the segment, the distance.
+Hits = tuple[
+    Sequence[int] | NDArray[np.intp],
+    Sequence[int] | NDArray[np.int64],
+    Sequence[int] | NDArray[np.uint16],
+]
+
+
 class LookupInputError(ValueError):
     """A lookup request is refused; the message names the value or limit at fault."""
 
@@ -72,6 +81,11 @@ class KnownMatch:
     def reference(self) -> str:
         """What to report against: stable, and naming nothing but the entry's number."""
         return f"vigil:entry:{self.entry_id}"
+
+
+def _nearest(match: KnownMatch) -> tuple[int, int]:
+    """Nearest first; at one distance, the oldest entry."""
+    return (match.distance, match.entry_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +127,10 @@ def parse_values(signal: SignalType[Any], values: Sequence[object]) -> list[str]
         raise LookupInputError(
             f"hashes: at most {MAX_BATCH:,} values a request, got {len(values):,}"
         )
+    digits = signal.hex_digits
+    checked = _all_hex(values, digits) if digits else None
+    if checked is not None:
+        return checked
     parsed: list[str] = []
     for number, value in enumerate(values):
         try:
@@ -120,6 +138,23 @@ def parse_values(signal: SignalType[Any], values: Sequence[object]) -> list[str]
         except ValueError as exc:
             raise LookupInputError(f"hashes[{number}]: {exc}") from None
     return parsed
+
+
+def _all_hex(values: Sequence[object], digits: int) -> list[str] | None:
+    """``values`` as the signal's parse gives them (stripped, lower case) when every one is
+    ``digits`` hex digits; None otherwise, and the values are then parsed one by one for the
+    message. One check of the whole batch: a value at a time took 4 microseconds, a tenth of
+    a batch lookup."""
+    try:
+        texts = [value.strip().lower() for value in values]  # type: ignore[attr-defined]
+        if set(map(len, texts)) != {digits}:
+            return None
+        # fromhex skips whitespace inside a value, which then comes short of its bytes.
+        if len(bytes.fromhex("".join(texts))) * 2 != digits * len(texts):
+            return None
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return texts
 
 
 class LookupService:
@@ -322,51 +357,62 @@ class LookupService:
         signal = lookup_signal(signal_type)
         parsed = parse_values(signal, values)
         visible = self.visible_banks(sessions, viewer)
-        segments = self._segments
-        if signal is PDQ:
-            found = self._pdq_hits(segments, parsed)
-        else:
-            found = self._exact_hits(segments, signal.name, parsed)
-        names = self._bank_names
-        answers = []
-        for value, hits in zip(parsed, found, strict=True):
-            matches = [
-                KnownMatch(
-                    bank=names.get(int(seg.bank_ids[pos]), ""),
-                    entry_id=int(seg.entry_ids[pos]),
-                    category=seg.category_names[int(seg.categories[pos])],
-                    distance=distance,
-                )
-                for seg, pos, distance in hits
-                if seg.live[pos] and int(seg.bank_ids[pos]) in visible
-            ]
-            matches.sort(key=lambda m: (m.distance, m.entry_id))
-            answers.append(LookupAnswer(value, tuple(matches)))
-        return answers
-
-    def _pdq_hits(
-        self, segments: Iterable[Segment], values: list[str]
-    ) -> list[list[tuple[Segment, int, int]]]:
-        codes = codes_from_hex(values)
-        hits: list[list[tuple[Segment, int, int]]] = [[] for _ in values]
-        for segment in segments:
-            if len(values) == 1:
-                results = [segment.pdq.search(codes[0], self.radius)]
+        found: list[list[KnownMatch]] = [[] for _ in parsed]
+        for segment in self._segments:
+            if signal is PDQ:
+                numbers, positions, distances = self._pdq_hits(segment, parsed)
             else:
-                results = segment.pdq.search_many(codes, self.radius)
-            for number, found in enumerate(results):
-                hits[number].extend((segment, pos, dist) for pos, dist in found)
-        return hits
+                numbers, positions, distances = self._exact_hits(segment, signal.name, parsed)
+            self._add_visible(found, segment, visible, numbers, positions, distances)
+        return [
+            LookupAnswer(value, tuple(sorted(matches, key=_nearest) if matches else ()))
+            for value, matches in zip(parsed, found, strict=True)
+        ]
+
+    def _pdq_hits(self, segment: Segment, values: list[str]) -> Hits:
+        codes = codes_from_hex(values)
+        if len(values) == 1:  # one query has the index's lighter path
+            pairs = segment.pdq.search(codes[0], self.radius)
+            return [0] * len(pairs), [pos for pos, _ in pairs], [dist for _, dist in pairs]
+        arrays = segment.pdq.search_arrays(codes, self.radius)
+        return arrays.numbers, arrays.ids, arrays.distances
+
+    def _add_visible(
+        self,
+        found: list[list[KnownMatch]],
+        segment: Segment,
+        visible: frozenset[int],
+        numbers: Sequence[int] | NDArray[np.intp],
+        positions: Sequence[int] | NDArray[np.int64],
+        distances: Sequence[int] | NDArray[np.uint16],
+    ) -> None:
+        """Append to ``found[number]`` the live, visible entries among a segment's hits."""
+        if not len(positions):
+            return
+        at = np.asarray(positions, dtype=np.int64)
+        banks = segment.bank_ids.take(at)
+        keep = segment.live.take(at) & np.isin(banks, np.fromiter(visible, np.int64, len(visible)))
+        at = at[keep]
+        names, categories = self._bank_names, segment.category_names
+        for number, bank, entry, category, distance in zip(
+            np.asarray(numbers)[keep].tolist(),
+            banks[keep].tolist(),
+            segment.entry_ids.take(at).tolist(),
+            segment.categories.take(at).tolist(),
+            np.asarray(distances)[keep].tolist(),
+            strict=True,
+        ):
+            found[number].append(
+                KnownMatch(names.get(bank, ""), entry, categories[category], distance)
+            )
 
     @staticmethod
-    def _exact_hits(
-        segments: Iterable[Segment], name: str, values: list[str]
-    ) -> list[list[tuple[Segment, int, int]]]:
-        keys = [bytes.fromhex(value) for value in values]
-        hits: list[list[tuple[Segment, int, int]]] = [[] for _ in values]
-        for segment in segments:
-            table = segment.exact[name]
-            for number, key in enumerate(keys):
-                for pos in positions(table.get(key)):
-                    hits[number].append((segment, pos, 0))
-        return hits
+    def _exact_hits(segment: Segment, name: str, values: list[str]) -> Hits:
+        table = segment.exact[name]
+        numbers: list[int] = []
+        found: list[int] = []
+        for number, value in enumerate(values):
+            for pos in positions(table.get(bytes.fromhex(value))):
+                numbers.append(number)
+                found.append(pos)
+        return numbers, found, [0] * len(found)

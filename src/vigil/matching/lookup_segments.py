@@ -114,9 +114,11 @@ class SegmentBuilder:
         if not self.size:
             return None
         pdq = (
-            PdqIndex.build(np.concatenate(self._codes), np.concatenate(self._positions))
+            PdqIndex.build(
+                np.concatenate(self._codes), np.concatenate(self._positions), sketched=True
+            )
             if self._codes
-            else PdqIndex()
+            else PdqIndex(sketched=True)
         )
         return Segment(
             entry_ids=np.concatenate(self._ids),

@@ -62,9 +62,12 @@ def create_app(
     app.state.clock = clock
     app.state.token_cache = TokenCache.from_env() if token_cache is None else token_cache
     app.state.ingest_jobs = IngestJobs()
+    # The lookup routes come first: a partner's single lookups are the most frequent
+    # requests, and routes are matched in order (matching the whole table cost more than
+    # the lookup itself).
+    install_lookup(app, store)
     for router in [*ROUTERS, *PAGE_ROUTERS]:
         app.include_router(router)
-    install_lookup(app, store)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)
     app.add_middleware(SecurityMiddleware, config=app.state.config)
