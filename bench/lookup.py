@@ -14,18 +14,21 @@ user of the local agency an API token with the lookup scope, starts ``vigil serv
   answering (polled every 50 ms).
 
     .venv/bin/python bench/lookup.py [--entries 1000000] [--seconds 10] [--workers 1]
-                                     [--connections 8] [--clients 4] [--batch-clients 2]
-                                     [--single-client wrk|httpx]
+                                     [--batch 1000] [--connections 8] [--clients 4]
+                                     [--batch-connections 4] [--batch-clients 2]
+                                     [--single-client wrk|httpx] [--batch-client wrk|httpx]
                                      [--server-cpus 0] [--client-cpus 1]
 
-Single lookups are driven by ``wrk`` (``apt-get install wrk``) when it is installed: one
-thread, ``--connections`` connections, ``bench/lookup_single.lua`` picking the hashes, for
+Lookups are driven by ``wrk`` (``apt-get install wrk``) when it is installed: one thread,
+``bench/lookup_wrk.lua`` picking the hashes (singles: ``--connections`` connections; batches:
+``--batch-connections``, from 64 bodies of random known hashes made up front), for
 ``--seconds`` rounded to whole seconds. Python clients take much of the CPU the server needs
 on a small machine, so the rate they see says as much about them as about the server. Without
-wrk (or with ``--single-client httpx``) ``--clients`` httpx processes ask instead, one
-connection each. Any answer other than 200 makes the bench fail. Batches are always asked by
-``--batch-clients`` httpx processes (one connection each; they do not parse the answers),
-whose cost a hash is small against the server's.
+wrk (or with ``--single-client httpx`` / ``--batch-client httpx``) httpx processes ask
+instead (``--clients`` / ``--batch-clients``, one connection each; they do not parse the
+answers). Any answer other than 200 makes the bench fail. uvicorn's workers share one
+listening socket, so connections may not be spread evenly over them: the server's CPU time
+is printed per worker too.
 
 ``--server-cpus`` and ``--client-cpus`` pin the server (all its workers) and the clients
 (wrk too) to those CPUs (``taskset``'s list syntax: ``0``, ``0,1``, ``0-3``), so that on a
@@ -152,13 +155,13 @@ def _wait_for_workers(pid: int, workers: int) -> None:
         time.sleep(1)
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time of process ``pid`` and its descendants so far."""
-    total = 0
+def _worker_cpu(pid: int) -> dict[int, float]:
+    """User and system CPU seconds so far of process ``pid`` and of each of its descendants."""
+    used = {}
     for member in _family(pid):
         fields = Path(f"/proc/{member}/stat").read_text().rpartition(")")[2].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        used[member] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
 
 
 def _cpu_list(text: str) -> set[int]:
@@ -248,10 +251,12 @@ def _measure_wrk(
     token: str,
     hashes_file: Path,
     connections: int,
+    batch: int,
     seconds: float,
     cpus: set[int] | None,
 ) -> Load:
-    """Single lookups from wrk for ``seconds`` (whole seconds: wrk takes no fractions)."""
+    """Lookups of ``batch`` hashes a request (1: single) from wrk for ``seconds`` (whole
+    seconds: wrk takes no fractions)."""
     done = subprocess.run(
         [
             wrk,
@@ -261,10 +266,11 @@ def _measure_wrk(
             "--timeout=30s",
             "--latency",
             f"--header=Authorization: Bearer {token}",
-            f"--script={BENCH / 'lookup_single.lua'}",
+            f"--script={BENCH / 'lookup_wrk.lua'}",
             base,
             "--",
             str(hashes_file),
+            str(batch),
         ],
         check=False,
         capture_output=True,
@@ -274,16 +280,16 @@ def _measure_wrk(
     if done.returncode:
         raise SystemExit(f"wrk failed (exit status {done.returncode}):\n{done.stdout}{done.stderr}")
     try:
-        return _wrk_load(done.stdout)
+        return _wrk_load(done.stdout, batch)
     except ValueError as error:
         raise SystemExit(f"wrk: {error}; its output:\n{done.stdout}{done.stderr}") from None
 
 
-def _wrk_load(output: str) -> Load:
+def _wrk_load(output: str, batch: int) -> Load:
     """The figures of wrk's ``--latency`` report; raises ValueError if any request failed."""
     failed = re.search(r"^non-200 responses: (\d+) \(first status (\d+)\)$", output, re.M)
     if failed is None:
-        raise ValueError("no count of non-200 responses (lookup_single.lua's done)")
+        raise ValueError("no count of non-200 responses (lookup_wrk.lua's done)")
     if int(failed[1]):
         raise ValueError(f"{failed[1]} answers were not 200 (the first: {failed[2]})")
     socket_errors = re.search(r"^\s*Socket errors: (.*)$", output, re.M)
@@ -295,7 +301,7 @@ def _wrk_load(output: str) -> Load:
         raise ValueError("no request count or rate")
     return Load(
         requests=int(requests[1]),
-        hashes_per_second=float(rate[1]),
+        hashes_per_second=float(rate[1]) * batch,
         p50_ms=_wrk_percentile_ms(output, 50),
         p99_ms=_wrk_percentile_ms(output, 99),
     )
@@ -331,59 +337,88 @@ def _options() -> argparse.Namespace:
     parser.add_argument(
         "--clients", type=int, default=4, help="httpx processes for single lookups without wrk"
     )
-    parser.add_argument("--batch-clients", type=int, default=2, help="httpx processes for batches")
+    parser.add_argument(
+        "--batch-client",
+        choices=["wrk", "httpx"],
+        help="load generator for batches (default: wrk if installed, else httpx)",
+    )
+    parser.add_argument(
+        "--batch-connections", type=int, default=4, help="wrk's connections for batches"
+    )
+    parser.add_argument(
+        "--batch-clients", type=int, default=2, help="httpx processes for batches without wrk"
+    )
     parser.add_argument("--server-cpus", type=_cpu_list, help="pin the server to these CPUs")
     parser.add_argument("--client-cpus", type=_cpu_list, help="pin the clients to these CPUs")
     options = parser.parse_args()
-    for name in ("connections", "clients", "batch_clients"):
+    for name in ("connections", "clients", "batch_connections", "batch_clients", "batch"):
         if getattr(options, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     options.wrk = _wrk()
-    if options.single_client is None:
-        options.single_client = "wrk" if options.wrk else "httpx"
-    if options.single_client == "wrk" and options.wrk is None:
-        parser.error(f"--single-client wrk: no wrk on PATH or at {WRK} (apt-get install wrk)")
+    for name in ("single_client", "batch_client"):
+        if getattr(options, name) is None:
+            setattr(options, name, "wrk" if options.wrk else "httpx")
+        if getattr(options, name) == "wrk" and options.wrk is None:
+            parser.error(
+                f"--{name.replace('_', '-')} wrk: no wrk on PATH or at {WRK} (apt-get install wrk)"
+            )
     return options
 
 
-def _singles(
-    options: argparse.Namespace, base: str, token: str, known: list[str], hashes_file: Path
+def _load(
+    options: argparse.Namespace,
+    mode: Mode,
+    base: str,
+    token: str,
+    known: list[str],
+    hashes_file: Path,
 ) -> Load:
-    if options.single_client == "wrk":
+    """Single lookups or batches from the client the options name."""
+    single = mode == "single"
+    batch = 1 if single else options.batch
+    if (options.single_client if single else options.batch_client) == "wrk":
+        connections = options.connections if single else options.batch_connections
         return _measure_wrk(
             options.wrk,
             base,
             token,
             hashes_file,
-            options.connections,
+            connections,
+            batch,
             options.seconds,
             options.client_cpus,
         )
+    clients = options.clients if single else options.batch_clients
     return _measure_httpx(
-        base, token, "single", known, options.clients, 1, options.seconds, options.client_cpus
+        base, token, mode, known, clients, batch, options.seconds, options.client_cpus
     )
 
 
-def _report(mode: Mode, client: str, load: Load, cpu_seconds: float, batch: int) -> None:
+def _client_text(options: argparse.Namespace, mode: Mode) -> str:
+    single = mode == "single"
+    if (options.single_client if single else options.batch_client) == "wrk":
+        return f"wrk, {options.connections if single else options.batch_connections} connections"
+    return f"{options.clients if single else options.batch_clients} httpx clients"
+
+
+def _report(mode: Mode, client: str, load: Load, used: dict[int, float], batch: int) -> None:
     # On a shared machine the clients' rate depends on everyone's load; the
     # server's own CPU time per request says what one core can serve.
-    cpu_ms = cpu_seconds / load.requests * 1000
+    cpu_ms = sum(used.values()) / load.requests * 1000
+    shares = " / ".join(f"{seconds:.1f}" for seconds in used.values())
     print(
         f"{mode} ({client}): {load.hashes_per_second:,.0f} hashes/s over "
         f"{load.requests:,} requests, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms; "
-        f"server CPU {cpu_ms:.2f} ms a request ({1000 / cpu_ms * batch:,.0f} hashes/s a core)",
+        f"server CPU {cpu_ms:.2f} ms a request ({1000 / cpu_ms * batch:,.0f} hashes/s a core; "
+        f"CPU seconds by process {shares})",
         flush=True,
     )
 
 
 def main() -> None:
     options = _options()
-    single_client = (
-        f"wrk, {options.connections} connections"
-        if options.single_client == "wrk"
-        else f"{options.clients} httpx clients"
-    )
-    batch_client = f"{options.batch_clients} httpx clients"
+    single_client = _client_text(options, "single")
+    batch_client = _client_text(options, "batch")
     print(f"single lookups from {single_client}; batches from {batch_client}", flush=True)
 
     out_dir = BENCH / "out"
@@ -433,21 +468,18 @@ def main() -> None:
                 headers=headers,
             ).json()
             assert check["results"][0]["match"], check
-            cpu = _cpu_seconds(server.pid)
-            singles = _singles(options, base, token, known, hashes_file)
-            _report("single", single_client, singles, _cpu_seconds(server.pid) - cpu, 1)
-            cpu = _cpu_seconds(server.pid)
-            batches = _measure_httpx(
-                base,
-                token,
-                "batch",
-                known,
-                options.batch_clients,
-                options.batch,
-                options.seconds,
-                options.client_cpus,
+            runs: tuple[tuple[Mode, str, int], ...] = (
+                ("single", single_client, 1),
+                ("batch", batch_client, options.batch),
             )
-            _report("batch", batch_client, batches, _cpu_seconds(server.pid) - cpu, options.batch)
+            for mode, client, batch in runs:
+                cpu = _worker_cpu(server.pid)
+                load = _load(options, mode, base, token, known, hashes_file)
+                used = {
+                    pid: seconds - cpu.get(pid, 0.0)
+                    for pid, seconds in _worker_cpu(server.pid).items()
+                }
+                _report(mode, client, load, used, batch)
             print(f"server RSS {_rss_text(server.pid)}", flush=True)
             imported = _vigil(env, "bank", "import", str(new), "--bank", "new", "--create")
             after = time.perf_counter()
@@ -469,10 +501,10 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(30)
-    load = os.getloadavg()[0]
+    load_average = os.getloadavg()[0]
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"load average {load:.1f} at the end; {options.workers} server worker(s) on CPUs "
+        f"load average {load_average:.1f} at the end; {options.workers} server worker(s) on CPUs "
         f"{_cpus_text(options.server_cpus)}, clients ({single_client}; {batch_client}) on "
         f"CPUs {_cpus_text(options.client_cpus)}"
     )
