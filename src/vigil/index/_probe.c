@@ -11,9 +11,9 @@ lists of chunks 1-15, 96 other bits of its hash: a candidate is then checked fir
 them, in the list it was found in, and its hash row is read only when they leave it within
 the radius (about one random candidate in 4,000; the 15 lists of a stored hash that is asked
 for pass it each time). Its searches (search_sketched_each and _swept) read hardly any hash
-row at random: in this file's first measurements, a million hashes (one core): 20 against
-85 microseconds a single query, 16 against 45 a query in batches of 1,000; ten million: 105
-against 880 in batches. It costs 180 more bytes a hash.
+row at random. On one core of the benchmark machine (bench/README.md), at a million hashes:
+20 instead of 85 microseconds a single query, 16 instead of 45 a query in batches of 1,000;
+at ten million, 105 instead of 880 in batches. It costs 180 more bytes a hash.
 
 search(words, starts, low, high, sketch, queries, radius) -> (numbers, rows, distances)
 

@@ -34,6 +34,7 @@ from vigil.banks.staging import Sessions, visible_entries
 from vigil.index.pdq import codes_from_hex
 from vigil.matching.lookup_segments import (
     Categories,
+    Positions,
     Segment,
     SegmentBuilder,
     collector_paused,
@@ -358,20 +359,23 @@ class LookupService:
         parsed = parse_values(signal, values)
         visible = self.visible_banks(sessions, viewer)
         found: list[list[KnownMatch]] = [[] for _ in parsed]
-        for segment in self._segments:
-            if signal is PDQ:
-                numbers, positions, distances = self._pdq_hits(segment, parsed)
-            else:
-                numbers, positions, distances = self._exact_hits(segment, signal.name, parsed)
-            self._add_visible(found, segment, visible, numbers, positions, distances)
+        if signal is PDQ:
+            codes = codes_from_hex(parsed)
+            for segment in self._segments:
+                hits = self._pdq_hits(segment, codes)
+                self._add_visible(found, segment, visible, *hits)
+        else:
+            keys = [bytes.fromhex(value) for value in parsed]
+            for segment in self._segments:
+                hits = _exact_hits(segment.exact[signal.name], keys)
+                self._add_visible(found, segment, visible, *hits)
         return [
-            LookupAnswer(value, tuple(sorted(matches, key=_nearest) if matches else ()))
+            LookupAnswer(value, tuple(sorted(matches, key=_nearest)))
             for value, matches in zip(parsed, found, strict=True)
         ]
 
-    def _pdq_hits(self, segment: Segment, values: list[str]) -> Hits:
-        codes = codes_from_hex(values)
-        if len(values) == 1:  # one query has the index's lighter path
+    def _pdq_hits(self, segment: Segment, codes: NDArray[np.uint8]) -> Hits:
+        if len(codes) == 1:  # one query has the index's lighter path
             pairs = segment.pdq.search(codes[0], self.radius)
             return [0] * len(pairs), [pos for pos, _ in pairs], [dist for _, dist in pairs]
         arrays = segment.pdq.search_arrays(codes, self.radius)
@@ -406,13 +410,13 @@ class LookupService:
                 KnownMatch(names.get(bank, ""), entry, categories[category], distance)
             )
 
-    @staticmethod
-    def _exact_hits(segment: Segment, name: str, values: list[str]) -> Hits:
-        table = segment.exact[name]
-        numbers: list[int] = []
-        found: list[int] = []
-        for number, value in enumerate(values):
-            for pos in positions(table.get(bytes.fromhex(value))):
-                numbers.append(number)
-                found.append(pos)
-        return numbers, found, [0] * len(found)
+
+def _exact_hits(table: dict[bytes, Positions], keys: list[bytes]) -> Hits:
+    """The hits of ``keys`` in one segment's dict of an exact hash."""
+    numbers: list[int] = []
+    found: list[int] = []
+    for number, key in enumerate(keys):
+        for pos in positions(table.get(key)):
+            numbers.append(number)
+            found.append(pos)
+    return numbers, found, [0] * len(found)
