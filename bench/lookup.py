@@ -326,28 +326,24 @@ def _options() -> argparse.Namespace:
     )
     parser.add_argument("--batch", type=int, default=1000, help="hashes a batch request")
     parser.add_argument("--workers", type=int, default=1, help="vigil serve --workers")
-    parser.add_argument(
-        "--single-client",
-        choices=["wrk", "httpx"],
-        help="load generator for single lookups (default: wrk if installed, else httpx)",
-    )
-    parser.add_argument(
-        "--connections", type=int, default=8, help="wrk's connections for single lookups"
-    )
-    parser.add_argument(
-        "--clients", type=int, default=4, help="httpx processes for single lookups without wrk"
-    )
-    parser.add_argument(
-        "--batch-client",
-        choices=["wrk", "httpx"],
-        help="load generator for batches (default: wrk if installed, else httpx)",
-    )
-    parser.add_argument(
-        "--batch-connections", type=int, default=4, help="wrk's connections for batches"
-    )
-    parser.add_argument(
-        "--batch-clients", type=int, default=2, help="httpx processes for batches without wrk"
-    )
+    for client, connections, clients, what, default_connections, default_clients in (
+        ("--single-client", "--connections", "--clients", "single lookups", 8, 4),
+        ("--batch-client", "--batch-connections", "--batch-clients", "batches", 4, 2),
+    ):
+        parser.add_argument(
+            client,
+            choices=["wrk", "httpx"],
+            help=f"load generator for {what} (default: wrk if installed, else httpx)",
+        )
+        parser.add_argument(
+            connections, type=int, default=default_connections, help=f"wrk's connections for {what}"
+        )
+        parser.add_argument(
+            clients,
+            type=int,
+            default=default_clients,
+            help=f"httpx processes for {what} without wrk",
+        )
     parser.add_argument("--server-cpus", type=_cpu_list, help="pin the server to these CPUs")
     parser.add_argument("--client-cpus", type=_cpu_list, help="pin the clients to these CPUs")
     options = parser.parse_args()
@@ -365,6 +361,13 @@ def _options() -> argparse.Namespace:
     return options
 
 
+def _asking(options: argparse.Namespace, mode: Mode) -> tuple[str, int, int]:
+    """The load generator for ``mode``, its wrk connections and its httpx processes."""
+    if mode == "single":
+        return options.single_client, options.connections, options.clients
+    return options.batch_client, options.batch_connections, options.batch_clients
+
+
 def _load(
     options: argparse.Namespace,
     mode: Mode,
@@ -374,10 +377,9 @@ def _load(
     hashes_file: Path,
 ) -> Load:
     """Single lookups or batches from the client the options name."""
-    single = mode == "single"
-    batch = 1 if single else options.batch
-    if (options.single_client if single else options.batch_client) == "wrk":
-        connections = options.connections if single else options.batch_connections
+    client, connections, clients = _asking(options, mode)
+    batch = 1 if mode == "single" else options.batch
+    if client == "wrk":
         return _measure_wrk(
             options.wrk,
             base,
@@ -388,17 +390,14 @@ def _load(
             options.seconds,
             options.client_cpus,
         )
-    clients = options.clients if single else options.batch_clients
     return _measure_httpx(
         base, token, mode, known, clients, batch, options.seconds, options.client_cpus
     )
 
 
 def _client_text(options: argparse.Namespace, mode: Mode) -> str:
-    single = mode == "single"
-    if (options.single_client if single else options.batch_client) == "wrk":
-        return f"wrk, {options.connections if single else options.batch_connections} connections"
-    return f"{options.clients if single else options.batch_clients} httpx clients"
+    client, connections, clients = _asking(options, mode)
+    return f"wrk, {connections} connections" if client == "wrk" else f"{clients} httpx clients"
 
 
 def _report(mode: Mode, client: str, load: Load, used: dict[int, float], batch: int) -> None:

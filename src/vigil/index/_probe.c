@@ -502,6 +502,11 @@ search_sketched_each(const Table *table, const uint64_t *queries, Py_ssize_t cou
         for (int ahead = 0; ahead < BUCKETS_AHEAD && ahead < buckets; ahead++) {
             fetch_bucket(table, ahead / per_chunk, begins[ahead], ends[ahead]);
         }
+        uint64_t heads[CHUNKS];
+        uint32_t tails[CHUNKS];
+        for (int chunk = 1; chunk < CHUNKS; chunk++) {
+            query_sketch(query, chunk, &heads[chunk], &tails[chunk]);
+        }
         for (int bucket = 0; bucket < buckets; bucket++) {
             int ahead = bucket + BUCKETS_AHEAD;
             if (ahead < buckets) {
@@ -513,11 +518,9 @@ search_sketched_each(const Table *table, const uint64_t *queries, Py_ssize_t cou
                 status = check_rows(table, begins[bucket], ends[bucket], query, radius, number,
                                     hits);
             } else {
-                uint64_t head;
-                uint32_t tail;
-                query_sketch(query, chunk, &head, &tail);
-                status = check_sketched(table, begins[bucket], ends[bucket], query, head, tail,
-                                        bucket % per_chunk != 0, radius, number, hits);
+                status = check_sketched(table, begins[bucket], ends[bucket], query, heads[chunk],
+                                        tails[chunk], bucket % per_chunk != 0, radius, number,
+                                        hits);
             }
             if (status < 0) {
                 return -1;

@@ -357,7 +357,8 @@ class LookupService:
         policy.require(viewer, Permission.LOOKUP)
         signal = lookup_signal(signal_type)
         parsed = parse_values(signal, values)
-        visible = self.visible_banks(sessions, viewer)
+        banks = self.visible_banks(sessions, viewer)
+        visible = np.fromiter(banks, np.int64, len(banks))
         found: list[list[KnownMatch]] = [[] for _ in parsed]
         if signal is PDQ:
             codes = codes_from_hex(parsed)
@@ -385,17 +386,18 @@ class LookupService:
         self,
         found: list[list[KnownMatch]],
         segment: Segment,
-        visible: frozenset[int],
+        visible: NDArray[np.int64],
         numbers: Sequence[int] | NDArray[np.intp],
         positions: Sequence[int] | NDArray[np.int64],
         distances: Sequence[int] | NDArray[np.uint16],
     ) -> None:
-        """Append to ``found[number]`` the live, visible entries among a segment's hits."""
+        """Append to ``found[number]`` the live entries among a segment's hits whose bank is
+        one of ``visible``."""
         if not len(positions):
             return
         at = np.asarray(positions, dtype=np.int64)
         banks = segment.bank_ids.take(at)
-        keep = segment.live.take(at) & np.isin(banks, np.fromiter(visible, np.int64, len(visible)))
+        keep = segment.live.take(at) & np.isin(banks, visible)
         at = at[keep]
         names, categories = self._bank_names, segment.category_names
         for number, bank, entry, category, distance in zip(
