@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.imagegen import make_jpeg
@@ -234,6 +236,36 @@ def test_a_batch_is_read_as_each_value_would_be(values: list[object], problem: s
         with pytest.raises(LookupInputError, match=re.escape(problem)):
             parse_values(PDQ, values)
     assert parse_values(MD5, [" " + "AB" * 16]) == ["ab" * 16]
+
+
+def _with_inserted(case: tuple[str, list[tuple[int, str]]]) -> str:
+    text, inserts = case
+    for position, char in inserts:
+        text = text[:position] + char + text[position:]
+    return text
+
+
+# Hex digits of about the right length, with a few spaces, other digits or letters put in.
+_HEXISH = st.tuples(
+    st.text(alphabet="0123456789abcdefABCDEF", min_size=60, max_size=66),
+    st.lists(st.tuples(st.integers(0, 66), st.sampled_from(" \t\n\u0661xz")), max_size=3),
+).map(_with_inserted)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(values=st.lists(st.one_of(_HEXISH, st.just("ab" * 32), st.none()), min_size=1, max_size=6))
+def test_a_batch_of_any_text_is_read_as_each_value_would_be(values: list[object]) -> None:
+    """Bounded fuzz of the one-go check: hex-like text with spaces, other digits and wrong
+    lengths gives the value-by-value answer, or the error naming the same first bad value."""
+    one_by_one: list[str] = []
+    for number, value in enumerate(values):
+        try:
+            one_by_one.append(PDQ.parse(value))
+        except ValueError:
+            with pytest.raises(LookupInputError, match=re.escape(f"hashes[{number}]:")):
+                parse_values(PDQ, values)
+            return
+    assert parse_values(PDQ, values) == one_by_one
 
 
 def _te_pdq_file(path: Path, hashes: list[str]) -> Path:
